@@ -1,0 +1,1 @@
+"""One GraphQL API over the CareHQ and Bedful booking systems."""

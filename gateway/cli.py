@@ -1,0 +1,106 @@
+"""`gateway serve | sandbox | schema`: the command line (the one module that prints).
+
+A configuration error ends the command with one line on stderr naming the setting and exit
+code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.logging import configure_logging
+from gateway.sandbox import Sandbox, credentials
+from gateway.schema import schema
+from gateway.settings import ConfigError, Settings
+
+logger = logging.getLogger("gateway")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="gateway", description="One GraphQL API over CareHQ and Bedful."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway (built-in sandboxes by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    sandbox = commands.add_parser("sandbox", help="serve only the emulated CareHQ and Bedful APIs")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8100)
+    sandbox.add_argument("--latency-ms", type=int, default=0, help="added to every response")
+    sandbox.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    sandbox.add_argument(
+        "--no-rate-limits", action="store_true", help="do not enforce Bedful's 5/s and 100/min"
+    )
+
+    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args.host, args.port)
+        if args.command == "sandbox":
+            return _sandbox(args)
+        return _schema()
+    except ConfigError as exc:
+        print(f"gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(host: str, port: int) -> int:
+    settings = Settings.load()
+    configure_logging(settings.gateway_log_level)
+    for name, is_sandbox, url in (
+        ("CareHQ", settings.carehq_is_sandbox, settings.carehq_base_url),
+        ("Bedful", settings.bedful_is_sandbox, settings.bedful_base_url),
+    ):
+        if is_sandbox:
+            env = name.upper() + "_BASE_URL"
+            logger.info("%s: built-in SANDBOX (generated demo data; set %s for real)", name, env)
+        else:
+            logger.info("%s: %s", name, url)
+    app = create_app(settings)
+    logger.info("GraphQL at http://%s:%d/graphql", host, port)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    configure_logging("INFO")
+    sandbox = Sandbox(
+        seed=args.seed, latency_ms=args.latency_ms, bedful_rate_limits=not args.no_rate_limits
+    )
+    base = f"http://{args.host}:{args.port}"
+    print(
+        "Sandbox upstreams (generated demo data; these credentials are public):\n"
+        f"  CAREHQ_BASE_URL={base}/carehq\n"
+        f"  CAREHQ_ACCOUNT_ID={credentials.CAREHQ_ACCOUNT_ID}\n"
+        f"  CAREHQ_API_KEY={credentials.CAREHQ_API_KEY}\n"
+        f"  CAREHQ_API_SECRET={credentials.CAREHQ_API_SECRET}\n"
+        f"  BEDFUL_BASE_URL={base}/bedful\n"
+        f"  BEDFUL_API_KEY={credentials.BEDFUL_API_KEY}\n"
+        f"Faults: POST {base}/_sandbox/{{carehq|bedful}}/faults, e.g. "
+        '{"kind": "slow", "delay_ms": 2000}',
+        flush=True,
+    )
+    uvicorn.run(sandbox.app(), host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _schema() -> int:
+    sys.stdout.write(schema.as_str() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""Configuration from the environment (pydantic-settings).
+
+Names follow `../shared/design/contract.md`: `CAREHQ_*` and `BEDFUL_*` for an upstream, `GATEWAY_*`
+for the gateway itself. An upstream whose `*_BASE_URL` is unset is served by the built-in sandbox.
+A real upstream configured without its credentials, or reached over plain HTTP on a non-loopback
+host, is refused at start-up (`Settings.load` raises `ConfigError` with a one-line message naming
+the variables), never discovered at the first query. Secrets are `SecretStr`: they print masked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one line naming the settings at fault."""
+
+
+class Settings(BaseSettings):
+    """Every setting, read from environment variables of the same name in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    carehq_base_url: str | None = Field(None, description="CareHQ base URL without /v1")
+    carehq_account_id: str | None = None
+    carehq_api_key: SecretStr | None = None
+    carehq_api_secret: SecretStr | None = None
+    carehq_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    carehq_connect_timeout_seconds: float = Field(3.0, gt=0, le=60)
+
+    bedful_base_url: str | None = Field(None, description="Bedful base URL")
+    bedful_api_key: SecretStr | None = None
+    bedful_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    bedful_connect_timeout_seconds: float = Field(3.0, gt=0, le=60)
+    bedful_requests_per_second: int = Field(5, ge=1, le=1000)
+    bedful_requests_per_minute: int = Field(100, ge=1, le=60000)
+
+    gateway_graphiql: bool = True
+    gateway_log_level: LogLevel = "INFO"
+    gateway_max_query_depth: int = Field(10, ge=2, le=50)
+    gateway_max_aliases: int = Field(30, ge=1, le=1000)
+    gateway_allow_insecure_upstreams: bool = False
+    gateway_sandbox_seed: int = 1
+    gateway_sandbox_latency_ms: int = Field(0, ge=0, le=60000)
+
+    @property
+    def carehq_is_sandbox(self) -> bool:
+        return not self.carehq_base_url
+
+    @property
+    def bedful_is_sandbox(self) -> bool:
+        return not self.bedful_base_url
+
+    def carehq_credentials(self) -> tuple[str, str, str]:
+        """(account id, API key, API secret) of the configured CareHQ (validated at load)."""
+        return (
+            self.carehq_account_id or "",
+            _secret(self.carehq_api_key),
+            _secret(self.carehq_api_secret),
+        )
+
+    def bedful_key(self) -> str:
+        """The configured Bedful channel key (validated at load)."""
+        return _secret(self.bedful_api_key)
+
+    @model_validator(mode="after")
+    def _refuse_incomplete_upstreams(self) -> Self:
+        problems: list[str] = []
+        if self.carehq_base_url:
+            missing = [
+                name
+                for name, value in (
+                    ("CAREHQ_ACCOUNT_ID", self.carehq_account_id),
+                    ("CAREHQ_API_KEY", self.carehq_api_key),
+                    ("CAREHQ_API_SECRET", self.carehq_api_secret),
+                )
+                if not _present(value)
+            ]
+            if missing:
+                verb = "is" if len(missing) == 1 else "are"
+                problems.append(f"CAREHQ_BASE_URL is set but {', '.join(missing)} {verb} not set")
+            problems += _url_problems("CAREHQ_BASE_URL", self.carehq_base_url, self)
+        if self.bedful_base_url:
+            if not _present(self.bedful_api_key):
+                problems.append("BEDFUL_BASE_URL is set but BEDFUL_API_KEY is not set")
+            problems += _url_problems("BEDFUL_BASE_URL", self.bedful_base_url, self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @classmethod
+    def load(cls) -> Settings:
+        """Reads the environment; raises `ConfigError` with a one-line, secret-free message."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def _present(value: str | SecretStr | None) -> bool:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return bool(value and value.strip())
+
+
+def _url_problems(name: str, url: str, settings: Settings) -> list[str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [f"{name} must be an http(s) URL, got {url!r}"]
+    insecure = parts.scheme == "http" and not _is_loopback(parts.hostname)
+    if insecure and not settings.gateway_allow_insecure_upstreams:
+        return [
+            f"{name} uses plain http to a non-loopback host (credentials would travel "
+            "unencrypted); use https or set GATEWAY_ALLOW_INSECURE_UPSTREAMS=true"
+        ]
+    return []
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _one_line(exc: ValidationError) -> str:
+    messages = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        messages.append(f"{location}: {message}" if location else message)
+    return "; ".join(messages)
