@@ -1,0 +1,165 @@
+"""Bedful's booking records as typed values (re-exported by `gateway.upstreams.bedful`).
+
+Date-times are timezone-aware UTC; Bedful's zero time ("no date") is None. Money is integer
+minor units (cents/pence) of the booking's currency; `currency_rate` converts to GBP. The wire
+form (JSON in and out) is in `bedful_wire`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum
+
+__all__ = [
+    "BLOCKING_STATUSES",
+    "BedfulBooking",
+    "BedfulBookingChanges",
+    "BedfulExtra",
+    "BedfulItem",
+    "BedfulStatus",
+    "BedfulUnit",
+    "NewBedfulBooking",
+]
+
+
+class BedfulStatus(IntEnum):
+    """The documented booking statuses. Models keep `status: int`: a new upstream value must
+    not break parsing (`BedfulStatus(x)` raises ValueError for one)."""
+
+    NONE = 0
+    INCOMPLETE = 1
+    PROVISIONAL = 10
+    CANCELLED = 11
+    UNAVAILABLE = 12  # an "unavailable period" is a booking with this status
+    FAILED = 13
+    CONFIRMED = 100
+
+
+BLOCKING_STATUSES: frozenset[int] = frozenset(
+    {BedfulStatus.PROVISIONAL, BedfulStatus.UNAVAILABLE, BedfulStatus.CONFIRMED}
+)
+"""Statuses that make the booked units unavailable for the booking's nights."""
+
+
+@dataclass(frozen=True, slots=True)
+class BedfulItem:
+    """Links one unit to the booking, with that unit's prices (minor units)."""
+
+    id: int
+    unit_id: int
+    booking_id: int
+    accommodation_price: int
+    people_price: int
+    rates: str
+    ages: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BedfulUnit:
+    id: int
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BedfulExtra:
+    """An extra chosen on booking. Bedful does not publish its shape: only `id` is relied on."""
+
+    id: int
+    name: str | None = None
+    quantity: int | None = None
+    price: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BedfulBooking:
+    id: int
+    parent_id: int
+    site_id: int
+    user_id: int
+    channel_id: int
+    status: int
+    """See `BedfulStatus`; may hold a value newer than this code."""
+    created_at: datetime | None
+    updated_at: datetime | None
+    starts_at: datetime | None
+    """Midnight UTC of the arrival day."""
+    ends_at: datetime | None
+    """Midnight UTC of the departure day (exclusive: the last night is the day before)."""
+    expires_at: datetime | None
+    name: str
+    email: str
+    telephone: str
+    address: str
+    postal_code: str
+    country: str
+    adults: int
+    children: int
+    child_count: int
+    ages: tuple[int, ...]
+    paid: int
+    price: int
+    """Total price, minor units of `currency_id`."""
+    units_price: int
+    extras_price: int
+    discount_amount: int
+    security_deposit_amount: int
+    summary: str
+    campsite_reference: str
+    marketing_subscribe: bool
+    currency_id: int
+    currency_rate: float
+    """Multiply a price by this to get GBP (a conversion rate, hence a float)."""
+    items: tuple[BedfulItem, ...]
+    units: tuple[BedfulUnit, ...]
+    extras: tuple[BedfulExtra, ...]
+    commission: int | None = None
+    commission_net: int | None = None
+    fees: int | None = None
+
+    @property
+    def blocks_availability(self) -> bool:
+        return self.status in BLOCKING_STATUSES
+
+
+@dataclass(frozen=True)
+class NewBedfulBooking:
+    """A booking to create on our channel. `starts_at`/`ends_at` are the arrival and departure
+    days; None = not sent (Bedful's default)."""
+
+    name: str
+    site_id: int
+    starts_at: date
+    ends_at: date
+    units: tuple[int, ...]
+    email: str | None = None
+    telephone: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    adults: int | None = None
+    children: int | None = None
+    ages: tuple[int, ...] | None = None
+    status: int | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BedfulBookingChanges:
+    """A partial update: None = leave unchanged. To clear a text field, send ""."""
+
+    name: str | None = None
+    site_id: int | None = None
+    starts_at: date | None = None
+    ends_at: date | None = None
+    units: tuple[int, ...] | None = None
+    email: str | None = None
+    telephone: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    adults: int | None = None
+    children: int | None = None
+    ages: tuple[int, ...] | None = None
+    status: int | None = None
+    user_id: int | None = None

@@ -1,0 +1,287 @@
+"""CareHQ's wire format: our typed queries -> its parameters, its JSON -> our records.
+
+Everything CareHQ spells its own way is here: `filters-*`, `_id`, `yes`/`no`, the create
+answer's `*_str` dates. Multi-value parameters are repeated keys (`filters-ids=a&filters-ids=b`),
+so parameters are lists of pairs, never dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from .carehq_models import (
+    BookingQuery,
+    CareHQBooking,
+    CareHQRoom,
+    NewCareHQBooking,
+    Page,
+    RoomQuery,
+    RoomRate,
+    Sort,
+    YesNo,
+)
+from .statuses import UnexpectedShape
+
+T = TypeVar("T")
+Pairs = list[tuple[str, str]]
+
+UK = ZoneInfo("Europe/London")
+"""CareHQ's date-times carry no zone: they are UK local time."""
+
+
+# -- encoding ------------------------------------------------------------------------------
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def format_datetime(value: datetime) -> str:
+    """CareHQ's "YYYY-MM-DD HH:MM:SS"; an aware value is converted to UK local time first."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UK).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def attributes(fields: Collection[str], allowed: frozenset[str]) -> Pairs:
+    """`attributes=` pairs for the requested record attributes. `_id` is always returned, so
+    "id" is never sent. Unknown names are programming errors (ValueError)."""
+    if isinstance(fields, str):
+        raise TypeError("fields must be a collection of names, not one string")
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown CareHQ fields: {sorted(unknown)}")
+    return [("attributes", name) for name in sorted(set(fields) - {"id"})]
+
+
+def sort_by(sort: Sequence[Sort[Any]]) -> Pairs:
+    return [("sort_by", ("-" if s.descending else "") + str(s.key.value)) for s in sort]
+
+
+class _Filters:
+    """Collects `filters-*` pairs; remembers an empty list filter (it matches nothing)."""
+
+    def __init__(self) -> None:
+        self.pairs: Pairs = []
+        self.matches_nothing = False
+
+    def many(self, name: str, values: Iterable[object] | None) -> None:
+        if values is None:
+            return
+        items = [str(v) for v in values]
+        if not items:
+            self.matches_nothing = True
+        self.pairs += [(f"filters-{name}", v) for v in items]
+
+    def one(self, name: str, value: object) -> None:
+        if value is None:
+            return
+        if isinstance(value, YesNo):
+            text = value.value
+        elif isinstance(value, datetime):
+            text = format_datetime(value)
+        elif isinstance(value, date):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        self.pairs.append((f"filters-{name}", text))
+
+
+def room_filters(query: RoomQuery) -> Pairs | None:
+    """The query's parameters, or None when it can match no room."""
+    f = _Filters()
+    f.many("ids", query.ids)
+    f.many("location", query.locations)
+    f.one("archived", query.archived)
+    f.many("features", query.features)
+    f.many("floor", query.floors)
+    f.many("funding_types", query.funding_types)
+    f.one("modified_after", query.modified_after)
+    f.one("modified_before", query.modified_before)
+    f.one("q", query.q)
+    f.many("suitable_for", query.suitable_for)
+    return None if f.matches_nothing else f.pairs
+
+
+def booking_filters(query: BookingQuery) -> Pairs | None:
+    """The query's parameters, or None when it can match no booking."""
+    f = _Filters()
+    f.many("ids", query.ids)
+    f.many("location", query.locations)
+    f.many("room", query.rooms)
+    f.many("service_user", query.service_users)
+    f.many("booking_type", query.booking_types)
+    f.one("cancelled", query.cancelled)
+    f.one("check_in", query.check_in)
+    f.one("checkout", query.checkout)
+    f.one("respite", query.respite)
+    # CareHQ's two date filters are named after the field they bound, not the test they make.
+    f.one("start_date", query.ends_after)  # keeps bookings that END after D (or never end)
+    f.one("end_date", query.starts_before)  # keeps bookings that START before D
+    f.one("min_rate", query.min_rate)
+    f.one("max_rate", query.max_rate)
+    f.one("modified_after", query.modified_after)
+    f.one("modified_before", query.modified_before)
+    f.one("q", query.q)
+    return None if f.matches_nothing else f.pairs
+
+
+def new_booking_form(new: NewCareHQBooking) -> dict[str, str]:
+    form = {
+        "booking_type": new.booking_type,
+        "rate": str(new.rate),
+        "rate_period": new.rate_period,
+        "room": new.room,
+        "service_user": new.service_user,
+    }
+    for name in ("start_date", "end_date", "proposed_checkout_date"):
+        day: date | None = getattr(new, name)
+        if day is not None:
+            form[name] = day.isoformat()
+    for name in ("check_in", "checkout", "respite"):
+        flag: bool | None = getattr(new, name)
+        if flag is not None:
+            form[name] = yes_no(flag)
+    for name in ("notes", "checkout_notes", "reason_for_checkout"):
+        text: str | None = getattr(new, name)
+        if text is not None:
+            form[name] = text
+    return form
+
+
+# -- decoding ------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise UnexpectedShape(f"expected a string, got {type(value).__name__}")
+
+
+def _integer(value: object) -> int:
+    """Integers arrive as numbers or numeric strings (`floor: "0"`, `rate` "a string")."""
+    if isinstance(value, bool):
+        raise UnexpectedShape("expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    raise UnexpectedShape(f"expected an integer, got {type(value).__name__}")
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("yes", "no", "true", "false"):
+        return value.lower() in ("yes", "true")
+    raise UnexpectedShape(f"expected a boolean, got {type(value).__name__}")
+
+
+def _datetime(value: object) -> datetime:
+    parsed = datetime.fromisoformat(_text(value))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UK).replace(tzinfo=None)
+    return parsed
+
+
+def _date(value: object) -> date:
+    text = _text(value)
+    return date.fromisoformat(text) if len(text) == 10 else _datetime(text).date()
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise UnexpectedShape(f"expected a list, got {type(value).__name__}")
+    return tuple(_text(v) for v in value)
+
+
+def _rates(value: object) -> tuple[RoomRate, ...]:
+    if not isinstance(value, dict):
+        raise UnexpectedShape(f"expected a hash of rates, got {type(value).__name__}")
+    return tuple(RoomRate(str(k), _integer(v)) for k, v in value.items() if v is not None)
+
+
+_ROOM: dict[str, Callable[[object], object]] = {
+    "archived": _boolean,
+    "created": _datetime,
+    "features": _texts,
+    "floor": _integer,
+    "funding_types": _texts,
+    "location": _text,
+    "modified": _datetime,
+    "name_no": _text,
+    "rates": _rates,
+    "suitable_for": _texts,
+}
+_BOOKING: dict[str, Callable[[object], object]] = {
+    "booking_type": _text,
+    "cancelled": _datetime,
+    "check_in": _boolean,
+    "checkout": _boolean,
+    "checkout_notes": _text,
+    "created": _datetime,
+    "end_date": _date,
+    "location": _text,
+    "modified": _datetime,
+    "notes": _text,
+    "proposed_checkout_date": _date,
+    "rate": _integer,
+    "rate_period": _text,
+    "reason_for_checkout": _text,
+    "respite": _boolean,
+    "room": _text,
+    "service_user": _text,
+    "start_date": _date,
+}
+# The documented create answer spells three dates differently from the booking object.
+_BOOKING_ALIASES = {
+    name: f"{name}_str" for name in ("start_date", "end_date", "proposed_checkout_date")
+}
+
+
+def _record(
+    raw: object,
+    parsers: dict[str, Callable[[object], object]],
+    only: Collection[str] | None,
+    aliases: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise UnexpectedShape(f"expected an object, got {type(raw).__name__}")
+    values: dict[str, Any] = {"id": _text(raw["_id"])}
+    for name, parse in parsers.items():
+        if only is not None and name not in only:
+            continue
+        value = raw.get(name)
+        if value is None and aliases and name in aliases:
+            value = raw.get(aliases[name])
+        values[name] = None if value is None else parse(value)
+    return values
+
+
+def parse_room(raw: object, only: Collection[str] | None = None) -> CareHQRoom:
+    """A room object; `only` limits parsing to the requested attributes (None = all given)."""
+    return CareHQRoom(**_record(raw, _ROOM, only))
+
+
+def parse_booking(raw: object, only: Collection[str] | None = None) -> CareHQBooking:
+    """A booking object, from a list, a retrieve, or the create answer (`*_str` dates)."""
+    return CareHQBooking(**_record(raw, _BOOKING, only, _BOOKING_ALIASES))
+
+
+def parse_page(raw: object, item: Callable[[object], T]) -> Page[T]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("items"), list):
+        raise UnexpectedShape("expected a page object with an `items` list")
+    return Page(
+        items=tuple(item(i) for i in raw["items"]),
+        item_count=_integer(raw["item_count"]),
+        page=_integer(raw["page"]),
+        page_count=_integer(raw["page_count"]),
+        per_page=_integer(raw["per_page"]),
+    )

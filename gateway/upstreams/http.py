@@ -1,0 +1,300 @@
+"""The send loop both upstream clients share: deadline, retries, status -> error, JSON.
+
+One `Sender.call` is one logical upstream call:
+
+- It has ONE overall deadline (`timeout` seconds), enforced with `asyncio.timeout` around
+  everything: limiter waits, every attempt, backoff sleeps. httpx's own timeouts are per
+  connect/read and are not enforced at all by in-process transports (ASGI, Mock), so they are
+  only a second line of defence.
+- GET is retried (at most `max_get_retries` extra attempts, never past the deadline) when no
+  answer arrived (connect error/timeout, connection closed or reset before the whole answer was
+  read) and on 502/503/504, with exponential backoff and full jitter; on 429 after `Retry-After`
+  (or, lacking one, after the wait the client's `retry_after_fallback` knows of).
+- Writes (PUT/PATCH/POST/DELETE) are never retried: a retried write can apply twice. When a write
+  may have reached the upstream but no usable answer came back, the caller gets
+  `WriteOutcomeUnknown`; when it certainly did not leave (connect failed), `UpstreamUnavailable`.
+- Logging is DEBUG only and never includes bodies, query strings or headers: they carry personal
+  data and credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from .errors import (
+    Upstream,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    WriteOutcomeUnknown,
+)
+from .ratelimit import WaitExceedsDeadline
+from .statuses import (
+    NAMES,
+    ErrorDetails,
+    UnexpectedShape,
+    error_for_status,
+    no_error_details,
+    retry_after_seconds,
+)
+
+__all__ = ["Params", "Sender"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Params = tuple[tuple[str, str], ...]
+"""Query parameters as (key, value) pairs: a key repeats once per value of a multi-value param."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+UNKNOWN_WRITE_STATUSES = frozenset({502, 504})
+"""A gateway between us and the upstream gave up: the upstream may have applied the write."""
+
+# Raised before anything reached the upstream: safe to report as "not done", even for writes.
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+# GET failures a new attempt may fix: no (complete) answer came. ReadError covers a pooled
+# keep-alive connection the server had already reset. Read timeouts are not retried: a slow
+# upstream would only get slower, and the deadline bounds the call anyway.
+_RETRY_GET = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+class _Retry(Exception):
+    def __init__(self, error: UpstreamError, delay: float | None = None) -> None:
+        self.error = error
+        self.delay = delay
+
+
+@dataclass(slots=True)
+class _Answer:
+    payload: object
+
+
+@dataclass(slots=True)
+class _Call:
+    """One logical call. `in_flight`: a request may be on the wire (decides, when the deadline
+    passes during a write, between `UpstreamTimeout` and `WriteOutcomeUnknown`)."""
+
+    method: str
+    url: str
+    content: dict[str, Any]
+    in_flight: bool = False
+
+    @property
+    def write(self) -> bool:
+        return self.method not in SAFE_METHODS
+
+
+class Sender:
+    """Sends one upstream's requests through `http` (which carries base URL, auth, transport).
+
+    `before_attempt(seconds_left)` runs before every attempt (a client-side rate limiter; it may
+    raise `WaitExceedsDeadline`); `after_response` sees every response's headers (CareHQ's
+    rate-limit headers); `retry_after_fallback()` gives a 429's wait when it has no `Retry-After`.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        upstream: Upstream,
+        timeout: float,
+        max_get_retries: int = 2,
+        parse_error_body: Callable[[bytes], ErrorDetails] = no_error_details,
+        auth_statuses: Collection[int] = frozenset({401, 403}),
+        before_attempt: Callable[[float], Awaitable[None]] | None = None,
+        after_response: Callable[[httpx.Headers], None] | None = None,
+        retry_after_fallback: Callable[[], float | None] | None = None,
+        backoff_base: float = 0.1,
+        backoff_cap: float = 2.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        if timeout <= 0 or max_get_retries < 0:
+            raise ValueError("timeout must be > 0 and max_get_retries >= 0")
+        self.upstream = upstream
+        self.timeout = timeout
+        self._http = http
+        self._name = NAMES[upstream]
+        self._max_get_retries = max_get_retries
+        self._parse_error_body = parse_error_body
+        self._auth_statuses = auth_statuses
+        self._before_attempt = before_attempt
+        self._after_response = after_response
+        self._retry_after_fallback = retry_after_fallback
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._jitter = jitter
+
+    async def call(
+        self,
+        method: str,
+        url: str,
+        parse: Callable[[object], T],
+        *,
+        params: Params | None = None,
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> T:
+        """Send, retrying reads as allowed, and return `parse(JSON answer)` (None for an empty
+        answer). `parse` raising (`UnexpectedShape`, `LookupError`, `TypeError`, `ValueError`)
+        means the answer is not the documented shape."""
+        call = _Call(method.upper(), url, {"params": params, "data": data, "json": json})
+        scope = asyncio.timeout(self.timeout)
+        try:
+            async with scope:
+                answer = await self._attempts(call, scope)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            if call.write and call.in_flight:
+                raise self._unknown(f"no answer within {self.timeout:g} s") from None
+            raise UpstreamTimeout(
+                self.upstream, f"{self._name} did not answer within {self.timeout:g} s"
+            ) from None
+        try:
+            return parse(answer.payload)
+        except (LookupError, TypeError, ValueError) as exc:
+            # Our own shape messages and a missing key name carry no data; others might quote it.
+            why = str(exc) if isinstance(exc, UnexpectedShape | KeyError) else type(exc).__name__
+            logger.debug("%s %s %s: unexpected answer shape: %s", self._name, call.method, url, why)
+            if call.write:
+                raise self._unknown("the answer was not in the documented shape") from None
+            raise UpstreamUnavailable(
+                self.upstream, f"{self._name} answered in an unexpected shape"
+            ) from None
+
+    async def _attempts(self, call: _Call, scope: asyncio.Timeout) -> _Answer:
+        loop = asyncio.get_running_loop()
+        deadline = scope.when()
+        if deadline is None:  # pragma: no cover - `call` always sets one
+            deadline = loop.time() + self.timeout
+        attempt = 0
+        while True:
+            if self._before_attempt is not None:
+                try:
+                    await self._before_attempt(deadline - loop.time())
+                except WaitExceedsDeadline as exc:
+                    raise UpstreamRateLimited(
+                        self.upstream,
+                        f"{self._name} rate limit: no free slot within the deadline",
+                        retry_after=exc.wait,
+                    ) from None
+            try:
+                return await self._attempt(call, attempt)
+            except _Retry as retry:
+                if call.write or attempt >= self._max_get_retries:
+                    raise retry.error from None
+                delay = retry.delay
+                if delay is None:
+                    delay = self._jitter() * min(self._backoff_cap, self._backoff_base * 2**attempt)
+                if loop.time() + delay >= deadline:
+                    raise retry.error from None
+                logger.debug("%s %s %s: retry in %.3f s", self._name, call.method, call.url, delay)
+                await self._sleep(delay)
+                attempt += 1
+
+    async def _attempt(self, call: _Call, attempt: int) -> _Answer:
+        request = self._http.build_request(call.method, call.url, **call.content)
+        started = time.perf_counter()
+        call.in_flight = True
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.RequestError as exc:
+            call.in_flight = not isinstance(exc, _NOT_SENT)
+            raise self._transport_error(exc, call.write) from None
+        try:
+            if self._after_response is not None:
+                self._after_response(response.headers)
+            status = response.status_code
+            logger.debug(
+                "%s %s %s -> %d (attempt %d, %.0f ms)",
+                self._name,
+                call.method,
+                request.url.path,
+                status,
+                attempt + 1,
+                (time.perf_counter() - started) * 1000,
+            )
+            try:
+                body = await response.aread()
+            except httpx.RequestError as exc:
+                if 200 <= status < 300:
+                    raise self._transport_error(exc, call.write) from None
+                body = b""
+        finally:
+            await response.aclose()
+        return self._interpret(status, response.headers, body, call.write)
+
+    def _interpret(self, status: int, headers: httpx.Headers, body: bytes, write: bool) -> _Answer:
+        if 200 <= status < 300:
+            if status == 204 or not body.strip():
+                return _Answer(None)
+            try:
+                return _Answer(jsonlib.loads(body))
+            except ValueError:
+                if write:
+                    raise self._unknown("the answer was not JSON") from None
+                raise UpstreamUnavailable(
+                    self.upstream,
+                    f"{self._name} answered with a body that is not JSON",
+                    status=status,
+                ) from None
+        if write and status in UNKNOWN_WRITE_STATUSES:
+            raise self._unknown(f"a gateway answered {status}")
+        retry_after = None
+        if status == 429:
+            retry_after = retry_after_seconds(headers.get("Retry-After"))
+            if retry_after is None and self._retry_after_fallback is not None:
+                retry_after = self._retry_after_fallback()
+        error = error_for_status(
+            self.upstream,
+            status,
+            self._parse_error_body(body),
+            auth_statuses=self._auth_statuses,
+            retry_after=retry_after,
+        )
+        if status == 429 or status in RETRY_STATUSES:
+            raise _Retry(error, retry_after)
+        raise error
+
+    def _transport_error(self, exc: httpx.RequestError, write: bool) -> Exception:
+        logger.debug("%s transport error: %s", self._name, type(exc).__name__)
+        if write and not isinstance(exc, _NOT_SENT):
+            return self._unknown(f"the connection failed ({type(exc).__name__})")
+        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+            error: UpstreamError = UpstreamTimeout(
+                self.upstream, f"{self._name} did not answer in time"
+            )
+        else:
+            error = UpstreamUnavailable(
+                self.upstream, f"{self._name} could not be reached ({type(exc).__name__})"
+            )
+        if not write and isinstance(exc, _RETRY_GET):
+            return _Retry(error)
+        return error
+
+    def _unknown(self, why: str) -> WriteOutcomeUnknown:
+        return WriteOutcomeUnknown(
+            self.upstream,
+            f"{self._name} may or may not have applied the change ({why}): the outcome is "
+            "unknown; check the record before trying again",
+        )

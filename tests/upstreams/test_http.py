@@ -1,0 +1,294 @@
+"""The shared send loop: deadline, retries, and the status -> error table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime as http_date
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.upstreams.errors import (
+    Upstream,
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamInvalidRequest,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    WriteOutcomeUnknown,
+)
+from gateway.upstreams.http import Sender
+from gateway.upstreams.statuses import parse_hint_and_arg_errors, retry_after_seconds
+
+from .builders import Reply, Script
+
+SenderFactory = Callable[..., Sender]
+
+
+class Sleeps:
+    """Records backoff sleeps instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
+@pytest.fixture
+async def sender() -> AsyncIterator[SenderFactory]:
+    opened: list[httpx.AsyncClient] = []
+
+    def make(script: Script, **kwargs: Any) -> Sender:
+        http = httpx.AsyncClient(base_url="https://up.test", transport=httpx.MockTransport(script))
+        opened.append(http)
+        kwargs.setdefault("upstream", Upstream.CAREHQ)
+        kwargs.setdefault("timeout", 2.0)
+        kwargs.setdefault("parse_error_body", parse_hint_and_arg_errors)
+        kwargs.setdefault("sleep", Sleeps())
+        return Sender(http, **kwargs)
+
+    yield make
+    for http in opened:
+        await http.aclose()
+
+
+def raw(payload: object) -> object:
+    return payload
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+async def test_get_is_retried_on_503_then_succeeds(sender: SenderFactory) -> None:
+    script = Script(Reply(503), Reply(json={"ok": True}))
+    sleeps = Sleeps()
+    assert await sender(script, sleep=sleeps).call("GET", "/x", raw) == {"ok": True}
+    assert script.count == 2
+    assert len(sleeps.seconds) == 1
+    assert 0 <= sleeps.seconds[0] <= 0.1  # full jitter over the first backoff step
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("slow connect"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    ],
+)
+async def test_get_is_retried_when_no_answer_came(
+    sender: SenderFactory, failure: Exception
+) -> None:
+    script = Script(failure, Reply(json=[]))
+    assert await sender(script).call("GET", "/x", raw) == []
+    assert script.count == 2
+
+
+async def test_get_retries_are_bounded(sender: SenderFactory) -> None:
+    script = Script(Reply(502))
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await sender(script, max_get_retries=2).call("GET", "/x", raw)
+    assert script.count == 3
+    assert caught.value.status == 502
+    assert type(caught.value) is UpstreamUnavailable
+
+
+async def test_backoff_never_sleeps_past_the_deadline(sender: SenderFactory) -> None:
+    script = Script(Reply(503))
+    sleeps = Sleeps()
+    client = sender(script, timeout=0.5, backoff_base=10.0, jitter=lambda: 1.0, sleep=sleeps)
+    with pytest.raises(UpstreamUnavailable):
+        await client.call("GET", "/x", raw)
+    assert script.count == 1
+    assert sleeps.seconds == []
+
+
+async def test_exponential_backoff_with_full_jitter(sender: SenderFactory) -> None:
+    sleeps = Sleeps()
+    client = sender(Script(Reply(503)), max_get_retries=4, jitter=lambda: 1.0, sleep=sleeps)
+    with pytest.raises(UpstreamUnavailable):
+        await client.call("GET", "/x", raw)
+    assert sleeps.seconds == [0.1, 0.2, 0.4, 0.8]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+async def test_writes_are_never_retried(sender: SenderFactory, method: str) -> None:
+    script = Script(Reply(503), Reply(json={}))
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await sender(script).call(method, "/x", raw, data={"a": "b"})
+    assert script.count == 1
+    assert not isinstance(caught.value, WriteOutcomeUnknown)  # a 503 applied nothing
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("no answer"),
+        httpx.ReadError("connection reset"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.WriteTimeout("stalled"),
+    ],
+)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+async def test_write_without_an_answer_has_an_unknown_outcome(
+    sender: SenderFactory, method: str, failure: Exception
+) -> None:
+    script = Script(failure)
+    with pytest.raises(WriteOutcomeUnknown, match="outcome is unknown"):
+        await sender(script).call(method, "/x", raw, json={"a": 1})
+    assert script.count == 1
+
+
+async def test_write_that_could_not_connect_is_plainly_unavailable(sender: SenderFactory) -> None:
+    script = Script(httpx.ConnectError("refused"))
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await sender(script).call("POST", "/x", raw, json={})
+    assert not isinstance(caught.value, WriteOutcomeUnknown)
+    assert script.count == 1
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_write_through_a_failed_gateway_has_an_unknown_outcome(
+    sender: SenderFactory, status: int
+) -> None:
+    with pytest.raises(WriteOutcomeUnknown):
+        await sender(Script(Reply(status))).call("PUT", "/x", raw, data={})
+
+
+# -- 429 -----------------------------------------------------------------------------------
+
+
+async def test_get_429_waits_retry_after_then_retries(sender: SenderFactory) -> None:
+    script = Script(Reply(429, headers={"Retry-After": "1.5"}), Reply(json={"ok": 1}))
+    sleeps = Sleeps()
+    assert await sender(script, sleep=sleeps).call("GET", "/x", raw) == {"ok": 1}
+    assert script.count == 2
+    assert sleeps.seconds == [1.5]
+
+
+async def test_429_that_does_not_fit_the_deadline_is_rate_limited(sender: SenderFactory) -> None:
+    script = Script(Reply(429, headers={"Retry-After": "30"}))
+    sleeps = Sleeps()
+    with pytest.raises(UpstreamRateLimited) as caught:
+        await sender(script, timeout=2.0, sleep=sleeps).call("GET", "/x", raw)
+    assert caught.value.retry_after == 30
+    assert script.count == 1
+    assert sleeps.seconds == []
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert retry_after_seconds("7") == 7
+    assert retry_after_seconds(None) is None
+    assert retry_after_seconds("soon") is None
+    later = http_date(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    assert 115 < (retry_after_seconds(later) or 0) <= 120
+
+
+# -- the deadline --------------------------------------------------------------------------
+
+
+async def test_a_slow_upstream_times_out_at_the_deadline(sender: SenderFactory) -> None:
+    script = Script(Reply(json={}, delay=5.0))
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeout) as caught:
+        await sender(script, timeout=0.2).call("GET", "/x", raw)
+    assert time.monotonic() - started < 1.0
+    assert "0.2 s" in caught.value.message
+
+
+async def test_a_slow_write_times_out_with_an_unknown_outcome(sender: SenderFactory) -> None:
+    script = Script(Reply(json={}, delay=5.0))
+    started = time.monotonic()
+    with pytest.raises(WriteOutcomeUnknown):
+        await sender(script, timeout=0.2).call("POST", "/x", raw, json={})
+    assert time.monotonic() - started < 1.0
+
+
+async def test_the_deadline_covers_all_attempts(sender: SenderFactory) -> None:
+    """Each attempt takes 0.15 s and fails: the deadline, not the retry budget, ends it."""
+    script = Script(Reply(503, delay=0.15))
+    client = sender(script, timeout=0.3, max_get_retries=10, jitter=lambda: 0.0)
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeout):
+        await client.call("GET", "/x", raw)
+    assert time.monotonic() - started < 0.6
+    assert script.count <= 3
+
+
+# -- answers -> errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, UpstreamInvalidRequest),
+        (422, UpstreamInvalidRequest),
+        (401, UpstreamAuthError),
+        (403, UpstreamAuthError),
+        (404, UpstreamNotFound),
+        (405, UpstreamUnavailable),  # only CareHQ's client treats 405 as a permission error
+        (409, UpstreamUnavailable),
+        (429, UpstreamRateLimited),
+        (500, UpstreamUnavailable),
+        (503, UpstreamUnavailable),
+        (302, UpstreamUnavailable),
+    ],
+)
+async def test_status_maps_to_its_error(
+    sender: SenderFactory, status: int, error: type[UpstreamError]
+) -> None:
+    with pytest.raises(error) as caught:
+        await sender(Script(Reply(status)), max_get_retries=0).call("GET", "/x", raw)
+    assert type(caught.value) is error
+    assert caught.value.upstream is Upstream.CAREHQ
+    assert caught.value.status == status
+
+
+async def test_error_body_that_is_not_json_is_tolerated(sender: SenderFactory) -> None:
+    script = Script(Reply(400, content=b"<html>Bad Request for Jane Doe</html>"))
+    with pytest.raises(UpstreamInvalidRequest) as caught:
+        await sender(script).call("GET", "/x", raw)
+    assert caught.value.hint is None
+    assert caught.value.arg_errors == {}
+    assert "Jane" not in caught.value.message
+
+
+async def test_404_hint_is_kept(sender: SenderFactory) -> None:
+    with pytest.raises(UpstreamNotFound) as caught:
+        await sender(Script(Reply(404, json={"hint": "No such booking"}))).call("GET", "/x", raw)
+    assert caught.value.hint == "No such booking"
+
+
+def test_arg_errors_are_normalised_to_lists_of_strings() -> None:
+    details = parse_hint_and_arg_errors(b'{"arg_errors": {"rate": "Required.", "room": [1]}}')
+    assert details.hint is None
+    assert details.arg_errors == {"rate": ["Required."], "room": ["1"]}
+    assert parse_hint_and_arg_errors(b'["not", "an", "object"]').arg_errors == {}
+
+
+async def test_a_success_that_is_not_json_is_unavailable(sender: SenderFactory) -> None:
+    with pytest.raises(UpstreamUnavailable, match="not JSON"):
+        await sender(Script(Reply(200, content=b"<html>"))).call("GET", "/x", raw)
+    with pytest.raises(WriteOutcomeUnknown):
+        await sender(Script(Reply(200, content=b"<html>"))).call("PUT", "/x", raw, data={})
+
+
+async def test_an_empty_success_parses_as_none(sender: SenderFactory) -> None:
+    assert await sender(Script(Reply(204))).call("PATCH", "/x", raw, data={}) is None
+
+
+async def test_parse_failure_is_unavailable(sender: SenderFactory) -> None:
+    def strict(payload: object) -> int:
+        assert isinstance(payload, dict)
+        return int(payload["n"])
+
+    with pytest.raises(UpstreamUnavailable, match="unexpected shape"):
+        await sender(Script(Reply(json={"n": "x"}))).call("GET", "/x", strict)
+    with pytest.raises(WriteOutcomeUnknown):
+        await sender(Script(Reply(json={}))).call("POST", "/x", strict, json={})
