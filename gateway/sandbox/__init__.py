@@ -1,0 +1,53 @@
+"""Faithful emulators of the CareHQ and Bedful APIs, written from the vendors' docs.
+
+`Sandbox` holds one emulator of each upstream. It is the embedded default of `gateway serve`
+(no upstream configured: the gateway talks to it in-process through `Sandbox.transport`), the
+standalone server of `gateway sandbox` (`Sandbox.app`: CareHQ under `/carehq`, Bedful under
+`/bedful`, fault injection under `/_sandbox`), and what the tests run against.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from gateway.sandbox.admin import admin_routes
+from gateway.sandbox.bedful import BedfulSandbox
+from gateway.sandbox.carehq import CareHQSandbox
+from gateway.sandbox.common import Emulator, FaultKind, RecordedRequest
+
+__all__ = ["BedfulSandbox", "CareHQSandbox", "FaultKind", "RecordedRequest", "Sandbox"]
+
+System = Literal["carehq", "bedful"]
+
+
+class Sandbox:
+    """Both emulated upstreams, seeded deterministically (same seed, same data)."""
+
+    def __init__(
+        self, *, seed: int = 1, latency_ms: int = 0, bedful_rate_limits: bool = True
+    ) -> None:
+        self.carehq = CareHQSandbox(seed=seed, latency_ms=latency_ms)
+        self.bedful = BedfulSandbox(
+            seed=seed, latency_ms=latency_ms, rate_limits=bedful_rate_limits
+        )
+
+    def emulator(self, system: System) -> Emulator:
+        return self.carehq if system == "carehq" else self.bedful
+
+    def transport(self, system: System) -> httpx.AsyncBaseTransport:
+        """In-process transport to one emulator (refused connections emulated as ConnectError)."""
+        return self.emulator(system).transport()
+
+    def app(self) -> Starlette:
+        """The standalone HTTP server of `gateway sandbox`."""
+        return Starlette(
+            routes=[
+                Mount("/carehq", app=self.carehq),
+                Mount("/bedful", app=self.bedful),
+                Mount("/_sandbox", routes=admin_routes(self)),
+            ]
+        )

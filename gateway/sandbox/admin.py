@@ -1,0 +1,62 @@
+"""`/_sandbox`: fault injection and call inspection for the standalone `gateway sandbox` server.
+
+    POST   /_sandbox/{carehq|bedful}/faults    {"kind": "slow", "delay_ms": 2000, "times": 1}
+    DELETE /_sandbox/{carehq|bedful}/faults    clears them
+    GET    /_sandbox/{carehq|bedful}/requests  recorded requests (method, path, params; no bodies)
+
+In-process users (the tests, the embedded gateway) call `Emulator.inject` directly instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gateway.sandbox.common import FaultKind
+
+if TYPE_CHECKING:
+    from gateway.sandbox import Sandbox
+
+
+def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
+    def emulator_of(request: Request) -> Any:
+        system = request.path_params["system"]
+        return sandbox.emulator(system) if system in ("carehq", "bedful") else None
+
+    async def faults(request: Request) -> Response:
+        emulator = emulator_of(request)
+        if emulator is None:
+            return JSONResponse({"error": "unknown upstream; use carehq or bedful"}, 404)
+        if request.method == "DELETE":
+            emulator.clear_faults()
+            return Response(status_code=204)
+        try:
+            spec = await request.json()
+            fault = emulator.inject(
+                FaultKind(spec["kind"]),
+                status=int(spec.get("status", 503)),
+                delay_ms=int(spec.get("delay_ms", 0)),
+                retry_after=float(spec.get("retry_after", 1.0)),
+                methods=spec.get("methods"),
+                times=spec.get("times"),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            kinds = ", ".join(kind.value for kind in FaultKind)
+            return JSONResponse({"error": f"bad fault ({exc!s}); kind is one of {kinds}"}, 400)
+        return JSONResponse({"kind": fault.kind.value, "times": fault.times}, 201)
+
+    async def requests(request: Request) -> Response:
+        emulator = emulator_of(request)
+        if emulator is None:
+            return JSONResponse({"error": "unknown upstream; use carehq or bedful"}, 404)
+        return JSONResponse(
+            [{"method": r.method, "path": r.path, "params": r.params} for r in emulator.requests]
+        )
+
+    return [
+        Route("/{system}/faults", faults, methods=["POST", "DELETE"]),
+        Route("/{system}/requests", requests, methods=["GET"]),
+    ]
