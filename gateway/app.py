@@ -1,0 +1,163 @@
+"""`create_app(settings)`: the FastAPI application of `gateway serve`.
+
+The lifespan owns one httpx client per upstream for the whole process (connection pooling, one
+rate limiter per upstream key). An upstream without a configured base URL is the built-in sandbox,
+reached in-process through its transport, so the gateway is usable with no network at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from gateway.context import GatewayContext, Upstreams
+from gateway.graphiql import SelfHostedGraphQLRouter, mount_graphiql_assets
+from gateway.idempotency import InMemoryIdempotencyStore
+from gateway.logging import RequestLog
+from gateway.sandbox import Sandbox, credentials
+from gateway.schema import build_schema
+from gateway.settings import Settings
+from gateway.upstreams.bedful import BedfulClient, bedful_http_client
+from gateway.upstreams.carehq import CareHQClient, CareHQSignature, carehq_http_client
+from gateway.upstreams.errors import UpstreamError
+from gateway.upstreams.ratelimit import SlidingWindowLimiter
+
+logger = logging.getLogger("gateway")
+
+READINESS_TIMEOUT_SECONDS = 5.0
+
+
+def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = None) -> FastAPI:
+    """The gateway. `sandbox`: the emulators to use for upstreams that are not configured
+    (tests pass their own to inspect what it saw); by default a fresh seeded one."""
+    settings = settings or Settings.load()
+    if sandbox is None and (settings.carehq_is_sandbox or settings.bedful_is_sandbox):
+        sandbox = Sandbox(
+            seed=settings.gateway_sandbox_seed, latency_ms=settings.gateway_sandbox_latency_ms
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            carehq_http = await stack.enter_async_context(_carehq_http(settings, sandbox))
+            bedful_http = await stack.enter_async_context(_bedful_http(settings, sandbox))
+            app.state.upstreams = Upstreams(
+                carehq=CareHQClient(carehq_http, timeout=settings.carehq_timeout_seconds),
+                bedful=BedfulClient(
+                    bedful_http,
+                    limiter=SlidingWindowLimiter(
+                        (
+                            (settings.bedful_requests_per_second, 1.0),
+                            (settings.bedful_requests_per_minute, 60.0),
+                        )
+                    ),
+                    timeout=settings.bedful_timeout_seconds,
+                ),
+                idempotency=InMemoryIdempotencyStore(),
+            )
+            yield
+
+    app = FastAPI(
+        title="Booking gateway",
+        description="One GraphQL API over CareHQ and Bedful. GraphQL at /graphql.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+
+    async def context_getter(request: Request) -> GatewayContext:
+        return GatewayContext(upstreams=request.app.state.upstreams)
+
+    schema = build_schema(
+        max_depth=settings.gateway_max_query_depth, max_aliases=settings.gateway_max_aliases
+    )
+    router: SelfHostedGraphQLRouter[GatewayContext, None] = SelfHostedGraphQLRouter(
+        schema,
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.gateway_graphiql else None,
+        assets_url="/graphiql-assets",
+        multipart_uploads_enabled=False,
+    )
+    app.include_router(router, prefix="/graphql")
+    if settings.gateway_graphiql:
+        mount_graphiql_assets(app, "/graphiql-assets")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        upstreams: Upstreams = request.app.state.upstreams
+        checks = {"carehq": upstreams.carehq.ping(), "bedful": upstreams.bedful.ping()}
+        results = await asyncio.gather(
+            *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check in checks.values()),
+            return_exceptions=True,
+        )
+        body: dict[str, Any] = {
+            name: _readiness(result) for name, result in zip(checks, results, strict=True)
+        }
+        ready = all(value == "ok" for value in body.values())
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    app.add_middleware(RequestLog)
+    return app
+
+
+def _readiness(result: object) -> str:
+    """A short, secret-free reason: the exception class and our own message only."""
+    match result:
+        case None:
+            return "ok"
+        case UpstreamError():
+            return f"unavailable: {type(result).__name__}: {result.message}"
+        case TimeoutError():
+            return "unavailable: no answer within 5 s"
+        case _:
+            return f"unavailable: {type(result).__name__}"
+
+
+def _required(sandbox: Sandbox | None) -> Sandbox:
+    if sandbox is None:  # create_app makes one whenever an upstream is not configured
+        raise RuntimeError("an upstream is not configured and no sandbox was given")
+    return sandbox
+
+
+def _timeouts(connect: float, total: float) -> httpx.Timeout:
+    return httpx.Timeout(total, connect=connect, pool=total)
+
+
+def _carehq_http(settings: Settings, sandbox: Sandbox | None) -> httpx.AsyncClient:
+    timeouts = _timeouts(settings.carehq_connect_timeout_seconds, settings.carehq_timeout_seconds)
+    if settings.carehq_base_url:
+        auth = CareHQSignature(*settings.carehq_credentials())
+        return carehq_http_client(settings.carehq_base_url, auth, timeouts=timeouts)
+    sandbox = _required(sandbox)
+    auth = CareHQSignature(
+        credentials.CAREHQ_ACCOUNT_ID, credentials.CAREHQ_API_KEY, credentials.CAREHQ_API_SECRET
+    )
+    return carehq_http_client(
+        "http://carehq.sandbox", auth, transport=sandbox.transport("carehq"), timeouts=timeouts
+    )
+
+
+def _bedful_http(settings: Settings, sandbox: Sandbox | None) -> httpx.AsyncClient:
+    timeouts = _timeouts(settings.bedful_connect_timeout_seconds, settings.bedful_timeout_seconds)
+    if settings.bedful_base_url:
+        key = settings.bedful_key()
+        return bedful_http_client(settings.bedful_base_url, key, timeouts=timeouts)
+    sandbox = _required(sandbox)
+    return bedful_http_client(
+        "http://bedful.sandbox",
+        credentials.BEDFUL_API_KEY,
+        transport=sandbox.transport("bedful"),
+        timeouts=timeouts,
+    )

@@ -1,0 +1,53 @@
+"""The per-request context every resolver sees as `info.context`.
+
+It carries the process-wide upstream clients (shared httpx connection pools and rate limiters:
+built once by the app's lifespan) and this request's own loaders, so that the batching and caching
+of one request never leak into another (a cached booking must not be shown to the next caller).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from graphql import GraphQLError
+from strawberry.fastapi import BaseContext
+
+from gateway.loaders import Loaders
+
+if TYPE_CHECKING:
+    from gateway.idempotency import IdempotencyStore
+    from gateway.upstreams.bedful import BedfulClient
+    from gateway.upstreams.carehq import CareHQClient
+
+
+@dataclass(eq=False)
+class Upstreams:
+    """What the app's lifespan builds once per process and every request shares."""
+
+    carehq: CareHQClient
+    bedful: BedfulClient
+    idempotency: IdempotencyStore
+
+
+@dataclass(eq=False)
+class GatewayContext(BaseContext):
+    upstreams: Upstreams
+    partial_errors: list[GraphQLError] = field(default_factory=list)
+    operation: dict[str, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    @property
+    def carehq(self) -> CareHQClient:
+        return self.upstreams.carehq
+
+    @property
+    def bedful(self) -> BedfulClient:
+        return self.upstreams.bedful
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.carehq, self.bedful)

@@ -1,0 +1,260 @@
+"""Bedful's bookings as GraphQL types, and the `bedfulBooking` / `bedfulBookings` queries.
+
+Bedful has no paging and no multi-id request, and allows 5 requests a second and 100 a minute per
+key: by-id lookups go through the request's loader (one call per distinct id, concurrently, paced
+by the client's limiter). Money is integer minor units of the booking's currency; Bedful's UTC
+midnights become `Date`s in the `Stay` fields, its zero time becomes `null`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
+from gateway.schema.validation import Problems
+from gateway.upstreams.bedful import BLOCKING_STATUSES, BedfulStatus
+from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
+from gateway.upstreams.bedful_currencies import currency_code
+
+MAX_LIMIT = 10_000
+
+
+@strawberry.enum(description="The status of a Bedful booking.")
+class BedfulBookingStatus(Enum):
+    NONE = strawberry.enum_value(BedfulStatus.NONE, description="No status (0).")
+    INCOMPLETE = strawberry.enum_value(
+        BedfulStatus.INCOMPLETE, description="Incomplete; does not block availability (1)."
+    )
+    PROVISIONAL = strawberry.enum_value(
+        BedfulStatus.PROVISIONAL, description="Blocks availability, not yet confirmed (10)."
+    )
+    CANCELLED = strawberry.enum_value(
+        BedfulStatus.CANCELLED, description="Cancelled; does not block availability (11)."
+    )
+    UNAVAILABLE = strawberry.enum_value(
+        BedfulStatus.UNAVAILABLE,
+        description="An unavailable period (not a guest); blocks availability (12).",
+    )
+    FAILED = strawberry.enum_value(
+        BedfulStatus.FAILED, description="Failed; does not block availability (13)."
+    )
+    CONFIRMED = strawberry.enum_value(
+        BedfulStatus.CONFIRMED, description="Confirmed; blocks availability (100)."
+    )
+    OTHER = strawberry.enum_value(
+        -1,
+        description="A status Bedful added after this gateway was built (see `statusCode`). "
+        "Not accepted as input.",
+    )
+
+    @classmethod
+    def of(cls, code: int) -> BedfulBookingStatus:
+        member = cls._value2member_map_.get(code, cls.OTHER)
+        return member if isinstance(member, cls) else cls.OTHER
+
+
+@strawberry.type(description="A unit (tent, pod, lodge, pitch...) a Bedful booking occupies.")
+class BedfulUnit:
+    id: strawberry.ID = strawberry.field(description="The Bedful unit id.")
+    name: str | None = strawberry.field(description="The unit's name, e.g. `Bell Tent`.")
+
+
+@strawberry.type(description="Links one unit to a Bedful booking, with that unit's prices.")
+class BedfulBookingItem:
+    id: strawberry.ID = strawberry.field(description="The item id.")
+    unit_id: strawberry.ID = strawberry.field(description="The unit this item books.")
+    accommodation_price: int = strawberry.field(description="Minor units of the currency.")
+    people_price: int = strawberry.field(description="Minor units of the currency.")
+    ages: list[int] = strawberry.field(description="Ages of the people on this item.")
+
+
+@strawberry.type(description="An extra chosen with a Bedful booking.")
+class BedfulExtra:
+    id: strawberry.ID = strawberry.field(description="The Bedful extra id.")
+    name: str | None = strawberry.field(description="The extra's name, when Bedful gives it.")
+    quantity: int | None = strawberry.field(description="How many, when Bedful gives it.")
+    price: int | None = strawberry.field(description="Minor units, when Bedful gives it.")
+
+
+_MONEY = "In minor units (cents/pence) of the booking's currency (`currency`)."
+
+
+@strawberry.type(
+    description="A Bedful booking: a guest's holiday or glamping stay, or an unavailable period."
+)
+class BedfulBooking(Stay):
+    record: strawberry.Private[BedfulRecord]
+    site_id: strawberry.ID = strawberry.field(description="The Bedful site id.")
+    user_id: strawberry.ID | None = strawberry.field(description="The Bedful user id, if any.")
+    channel_id: strawberry.ID | None = strawberry.field(description="The booking channel id.")
+    parent_id: strawberry.ID | None = strawberry.field(description="The parent booking, if any.")
+    status: BedfulBookingStatus = strawberry.field(description="The booking's status.")
+    status_code: int = strawberry.field(description="Bedful's numeric status, as Bedful sent it.")
+    starts_at: datetime | None = strawberry.field(description="Midnight UTC of the arrival day.")
+    ends_at: datetime | None = strawberry.field(description="Midnight UTC of the departure day.")
+    created_at: datetime | None = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime | None = strawberry.field(description="When it last changed (UTC).")
+    name: str = strawberry.field(description="The guest's name.")
+    email: str = strawberry.field(description="The guest's email address.")
+    telephone: str = strawberry.field(description="The guest's telephone number.")
+    address: str = strawberry.field(description="The guest's address (optional; may be empty).")
+    postal_code: str = strawberry.field(description="The guest's postal code (may be empty).")
+    country: str = strawberry.field(description="The guest's country (may be empty).")
+    adults: int = strawberry.field(description="How many adults stay.")
+    children: int = strawberry.field(description="How many children stay.")
+    ages: list[int] = strawberry.field(description="The ages of the people on the booking.")
+    price: int = strawberry.field(description="The total price. " + _MONEY)
+    paid: int = strawberry.field(description="What has been paid so far. " + _MONEY)
+    units_price: int = strawberry.field(description="The price of the units. " + _MONEY)
+    extras_price: int = strawberry.field(description="The price of the extras. " + _MONEY)
+    discount_amount: int = strawberry.field(description="The discount, if any. " + _MONEY)
+    security_deposit_amount: int = strawberry.field(description="The deposit. " + _MONEY)
+    currency: str = strawberry.field(description="ISO 4217 code of the booking's currency.")
+    currency_rate: float = strawberry.field(
+        description="Multiply an amount by this to convert it to GBP (an exchange rate)."
+    )
+    summary: str = strawberry.field(description="Bedful's one-line description of the booking.")
+    campsite_reference: str = strawberry.field(description="The site's own reference, if any.")
+    marketing_subscribe: bool = strawberry.field(description="Whether the guest opted in.")
+    units: list[BedfulUnit] = strawberry.field(description="The units booked (one or more).")
+    items: list[BedfulBookingItem] = strawberry.field(
+        description="One item per unit booked, with its prices."
+    )
+    extras: list[BedfulExtra] = strawberry.field(description="Extras chosen with the booking.")
+
+    @classmethod
+    def of(cls, r: BedfulRecord) -> BedfulBooking:
+        return cls(
+            record=r,
+            id=strawberry.ID(str(r.id)),
+            site_id=strawberry.ID(str(r.site_id)),
+            user_id=_id(r.user_id),
+            channel_id=_id(r.channel_id),
+            parent_id=_id(r.parent_id),
+            status=BedfulBookingStatus.of(r.status),
+            status_code=r.status,
+            starts_at=r.starts_at,
+            ends_at=r.ends_at,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            name=r.name,
+            email=r.email,
+            telephone=r.telephone,
+            address=r.address,
+            postal_code=r.postal_code,
+            country=r.country,
+            adults=r.adults,
+            children=r.children,
+            ages=list(r.ages),
+            price=r.price,
+            paid=r.paid,
+            units_price=r.units_price,
+            extras_price=r.extras_price,
+            discount_amount=r.discount_amount,
+            security_deposit_amount=r.security_deposit_amount,
+            currency=currency_code(r.currency_id),
+            currency_rate=r.currency_rate,
+            summary=r.summary,
+            campsite_reference=r.campsite_reference,
+            marketing_subscribe=r.marketing_subscribe,
+            units=[BedfulUnit(id=strawberry.ID(str(u.id)), name=u.name) for u in r.units],
+            items=[
+                BedfulBookingItem(
+                    id=strawberry.ID(str(i.id)),
+                    unit_id=strawberry.ID(str(i.unit_id)),
+                    accommodation_price=i.accommodation_price,
+                    people_price=i.people_price,
+                    ages=list(i.ages),
+                )
+                for i in r.items
+            ],
+            extras=[
+                BedfulExtra(
+                    id=strawberry.ID(str(e.id)), name=e.name, quantity=e.quantity, price=e.price
+                )
+                for e in r.extras
+            ],
+        )
+
+    def stay_view(self) -> StayView:
+        r = self.record
+        return StayView(
+            system=BookingSystem.BEDFUL,
+            start_date=r.starts_at.date() if r.starts_at else None,
+            end_date=r.ends_at.date() if r.ends_at else None,
+            is_cancelled=r.status == BedfulStatus.CANCELLED,
+            blocks_availability=r.status in BLOCKING_STATUSES,
+            total_price=Money(amount=r.price, currency=currency_code(r.currency_id)),
+            guest_name=r.name or None,
+            place_id=str(r.site_id),
+        )
+
+    async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
+        names = {unit.id: unit.name for unit in self.record.units}
+        unit_ids = [item.unit_id for item in self.record.items] or list(names)
+        return [
+            StayUnit(id=strawberry.ID(str(unit_id)), name=names.get(unit_id))
+            for unit_id in dict.fromkeys(unit_ids)
+        ]
+
+
+@strawberry.input(description="Filters for Bedful bookings; all given filters must match.")
+class BedfulBookingFilter:
+    id: strawberry.ID | None = strawberry.field(default=None, description="One booking id.")
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="A Bedful user id.")
+    site_id: strawberry.ID | None = strawberry.field(default=None, description="A Bedful site id.")
+    status: BedfulBookingStatus | None = strawberry.field(default=None, description="A status.")
+
+
+@strawberry.type
+class BedfulQuery:
+    @strawberry.field(description="One Bedful booking by id; `null` if Bedful has no such booking.")
+    async def bedful_booking(
+        self,
+        info: strawberry.Info[Any, Any],
+        id: strawberry.ID,
+    ) -> BedfulBooking | None:
+        problems = Problems()
+        booking_id = problems.bedful_id("id", id)
+        problems.raise_if_any()
+        record = await info.context.loaders.bedful_bookings.load(booking_id)
+        return BedfulBooking.of(record) if record is not None else None
+
+    @strawberry.field(
+        description=(
+            "Bedful bookings matching `filter`, at most `limit` (1 to 10000; Bedful's default "
+            "is 500), in Bedful's order. Bedful has no paging: narrow with `filter` instead."
+        )
+    )
+    async def bedful_bookings(
+        self,
+        info: strawberry.Info[Any, Any],
+        filter: BedfulBookingFilter | None = None,
+        limit: int = 500,
+    ) -> list[BedfulBooking] | None:
+        problems = Problems()
+        problems.between("limit", limit, 1, MAX_LIMIT)
+        filter = filter or BedfulBookingFilter()
+        if filter.status is BedfulBookingStatus.OTHER:
+            problems.add("status", "OTHER stands for statuses unknown to the gateway")
+        query = {
+            "id": problems.bedful_id("id", filter.id),
+            "user_id": problems.bedful_id("userId", filter.user_id),
+            "site_id": problems.bedful_id("siteId", filter.site_id),
+            "status": filter.status.value if filter.status is not None else None,
+        }
+        problems.raise_if_any()
+        records = await info.context.bedful.list_bookings(**query, limit=limit)
+        loader = info.context.loaders.bedful_bookings
+        for record in records:
+            loader.prime(record.id, record)
+        return [BedfulBooking.of(record) for record in records]
+
+
+def _id(value: int) -> strawberry.ID | None:
+    """Bedful uses 0 for "none" in its id fields."""
+    return strawberry.ID(str(value)) if value else None

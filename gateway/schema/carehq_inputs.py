@@ -1,0 +1,297 @@
+"""CareHQ's enumerations, filters and sort orders as GraphQL types, and their translation into
+the CareHQ client's queries (the client owns the wire names).
+
+Enumerations carry an `OTHER` member: CareHQ adds values over time (new care types have appeared
+in its docs), and a value this gateway does not know yet is shown as `OTHER` instead of failing
+the response. `OTHER` is refused as a filter or input value.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from enum import Enum
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import strawberry
+
+from gateway.schema.validation import Problems
+from gateway.upstreams.carehq import (
+    BookingQuery,
+    BookingSortKey,
+    RoomQuery,
+    RoomSortKey,
+    Sort,
+    YesNo,
+)
+
+logger = logging.getLogger(__name__)
+E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
+UK = ZoneInfo("Europe/London")
+
+_OTHER = "A value CareHQ added after this gateway was built. Not accepted as input."
+
+
+@strawberry.enum(description="The kind of a CareHQ booking.")
+class BookingType(Enum):
+    SERVICE_USER = strawberry.enum_value("service_user", description="A resident's stay.")
+    BLOCK_CONTRACT = strawberry.enum_value("block_contract", description="A block contract bed.")
+    OUT_OF_SERVICE = strawberry.enum_value(
+        "out_of_service", description="The room is out of service (see `notes` for why)."
+    )
+    OTHER = strawberry.enum_value("other", description=_OTHER)
+
+
+@strawberry.enum(description="The period a CareHQ booking's `rate` is charged over.")
+class RatePeriod(Enum):
+    DAILY = strawberry.enum_value("daily", description="`rate` is pence per night.")
+    WEEKLY = strawberry.enum_value("weekly", description="`rate` is pence per week (7 nights).")
+    OTHER = strawberry.enum_value("other", description=_OTHER)
+
+
+@strawberry.enum(description="A funding type a CareHQ room is available for.")
+class FundingType(Enum):
+    PRIVATE = "private"
+    LOCAL_AUTHORITY = "local_authority"
+    LOCAL_AUTHORITY_TOP_UP = "local_authority_top_up"
+    CHC = strawberry.enum_value("chc", description="NHS Continuing Healthcare.")
+    CHC_LIFESTYLE = "chc_lifestyle"
+    BLOCK_BED = "block_bed"
+    DTA_SPOT = "dta_spot"
+    OTHER = strawberry.enum_value("other", description=_OTHER)
+
+
+@strawberry.enum(description="A type of care a CareHQ room is suitable for.")
+class CareType(Enum):
+    BARIATRIC_CARE = "bariatric_care"
+    LEARNING_DISABILITY_CARE = "learning_disability_care"
+    RESIDENTIAL = "residential"
+    RESIDENTIAL_DEMENTIA = "residential_dementia"
+    NURSING = "nursing"
+    NURSING_DEMENTIA = "nursing_dementia"
+    OTHER = strawberry.enum_value("other", description=_OTHER)
+
+
+@strawberry.enum(description="Orders for `rooms`; `_DESC` sorts descending. Default: `ID`.")
+class RoomSort(Enum):
+    ID = (RoomSortKey.ID, False)
+    ID_DESC = (RoomSortKey.ID, True)
+    CREATED = (RoomSortKey.CREATED, False)
+    CREATED_DESC = (RoomSortKey.CREATED, True)
+    FLOOR = (RoomSortKey.FLOOR, False)
+    FLOOR_DESC = (RoomSortKey.FLOOR, True)
+    MODIFIED = (RoomSortKey.MODIFIED, False)
+    MODIFIED_DESC = (RoomSortKey.MODIFIED, True)
+    NAME_NO = (RoomSortKey.NAME_NO, False)
+    NAME_NO_DESC = (RoomSortKey.NAME_NO, True)
+
+
+@strawberry.enum(description="Orders for bookings; `_DESC` sorts descending. Default: `ID`.")
+class BookingSort(Enum):
+    ID = (BookingSortKey.ID, False)
+    ID_DESC = (BookingSortKey.ID, True)
+    CREATED = (BookingSortKey.CREATED, False)
+    CREATED_DESC = (BookingSortKey.CREATED, True)
+    END_DATE = (BookingSortKey.END_DATE, False)
+    END_DATE_DESC = (BookingSortKey.END_DATE, True)
+    MODIFIED = (BookingSortKey.MODIFIED, False)
+    MODIFIED_DESC = (BookingSortKey.MODIFIED, True)
+    START_DATE = (BookingSortKey.START_DATE, False)
+    START_DATE_DESC = (BookingSortKey.START_DATE, True)
+
+
+_TRI_STATE = (
+    " `true`: only those that are; `false`: only those that are not; explicit `null`: both "
+    "(CareHQ's `unset`); omitted: CareHQ's default"
+)
+
+
+@strawberry.input(description="Filters for CareHQ rooms; all given filters must match.")
+class RoomFilter:
+    ids: list[strawberry.ID] | None = strawberry.UNSET
+    locations: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms in any of these location ids."
+    )
+    archived: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Archived rooms." + _TRI_STATE + " (which hides archived rooms).",
+    )
+    features: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms with these room-feature (group) ids."
+    )
+    floors: list[int] | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms on any of these floors (-1 to 4)."
+    )
+    funding_types: list[FundingType] | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms available for any of these funding types."
+    )
+    modified_after: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms modified after this time (UK time if naive)."
+    )
+    modified_before: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms modified before this time (UK time if naive)."
+    )
+    q: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Case-insensitive keyword matched against `nameNo`."
+    )
+    suitable_for: list[CareType] | None = strawberry.field(
+        default=strawberry.UNSET, description="Rooms suitable for any of these types of care."
+    )
+
+
+@strawberry.input(description="Filters for CareHQ bookings; all given filters must match.")
+class BookingFilter:
+    ids: list[strawberry.ID] | None = strawberry.UNSET
+    locations: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings at any of these location ids."
+    )
+    rooms: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings of any of these room ids."
+    )
+    service_users: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings of any of these service users (residents)."
+    )
+    booking_types: list[BookingType] | None = strawberry.UNSET
+    cancelled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Cancelled bookings." + _TRI_STATE + "."
+    )
+    check_in: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings that check in." + _TRI_STATE + "."
+    )
+    checkout: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings that check out." + _TRI_STATE + "."
+    )
+    respite: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Respite bookings." + _TRI_STATE + "."
+    )
+    ends_after: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Bookings that end after this date, or have no end date. With `startsBefore`, "
+            "selects the bookings overlapping a window."
+        ),
+    )
+    starts_before: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings that start before this date."
+    )
+    min_rate: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings whose `rate` is at least this (pence)."
+    )
+    max_rate: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings whose `rate` is at most this (pence)."
+    )
+    modified_after: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Modified after this time (UK time if naive)."
+    )
+    modified_before: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Modified before this time (UK time if naive)."
+    )
+    q: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Case-insensitive keyword matched against `notes` and `checkoutNotes`.",
+    )
+
+
+# --- translation ------------------------------------------------------------------------------
+def from_upstream(enum: type[E], value: str | None) -> E | None:
+    """An upstream enumeration value as our enum; unknown values become `OTHER`."""
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        logger.warning("CareHQ sent %s value %r this gateway does not know", enum.__name__, value)
+        return enum["OTHER"]
+
+
+def to_upstream(field: str, values: list[E] | None, problems: Problems) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    for value in values:
+        if value.name == "OTHER":
+            problems.add(field, "OTHER stands for values unknown to the gateway; it cannot be sent")
+    return tuple(str(value.value) for value in values)
+
+
+def sort_of(sort_by: list[RoomSort] | list[BookingSort] | None) -> tuple[Sort[Enum], ...]:
+    return tuple(Sort(member.value[0], member.value[1]) for member in sort_by or ())
+
+
+def _tri(value: bool | None) -> YesNo | None:
+    if value is strawberry.UNSET:
+        return None  # omitted: not sent, CareHQ's default applies
+    if value is None:
+        return YesNo.UNSET  # explicit null: both
+    return YesNo.YES if value else YesNo.NO
+
+
+def _ids(
+    field: str, values: list[strawberry.ID] | None, problems: Problems
+) -> tuple[str, ...] | None:
+    if values is None or values is strawberry.UNSET:
+        return None
+    problems.carehq_id_list(field, values)
+    return tuple(values)
+
+
+def _uk(value: datetime | None) -> datetime | None:
+    """CareHQ compares naive UK wall-clock times: convert an instant to one."""
+    if value is None or value is strawberry.UNSET:
+        return None
+    return value.astimezone(UK).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _value(value: T | None) -> T | None:
+    return None if value is strawberry.UNSET else value
+
+
+def room_query(filter: RoomFilter | None, problems: Problems) -> RoomQuery:
+    """The client query for a `RoomFilter` (checked into `problems`)."""
+    if filter is None:
+        return RoomQuery()
+    floors = _value(filter.floors)
+    for floor in floors or ():
+        problems.between("floors", floor, -1, 4)
+    return RoomQuery(
+        ids=_ids("ids", filter.ids, problems),
+        locations=_ids("locations", filter.locations, problems),
+        archived=_tri(filter.archived),
+        features=_ids("features", filter.features, problems),
+        floors=tuple(floors) if floors is not None else None,
+        funding_types=to_upstream("fundingTypes", _value(filter.funding_types), problems),
+        modified_after=_uk(filter.modified_after),
+        modified_before=_uk(filter.modified_before),
+        q=_value(filter.q),
+        suitable_for=to_upstream("suitableFor", _value(filter.suitable_for), problems),
+    )
+
+
+def booking_query(filter: BookingFilter | None, problems: Problems) -> BookingQuery:
+    """The client query for a `BookingFilter` (checked into `problems`)."""
+    if filter is None:
+        return BookingQuery()
+    min_rate, max_rate = _value(filter.min_rate), _value(filter.max_rate)
+    problems.at_least("minRate", min_rate, 0)
+    problems.at_least("maxRate", max_rate, 0)
+    if min_rate is not None and max_rate is not None and max_rate < min_rate:
+        problems.add("maxRate", f"must not be less than minRate ({min_rate})")
+    return BookingQuery(
+        ids=_ids("ids", filter.ids, problems),
+        locations=_ids("locations", filter.locations, problems),
+        rooms=_ids("rooms", filter.rooms, problems),
+        service_users=_ids("serviceUsers", filter.service_users, problems),
+        booking_types=to_upstream("bookingTypes", _value(filter.booking_types), problems),
+        cancelled=_tri(filter.cancelled),
+        check_in=_tri(filter.check_in),
+        checkout=_tri(filter.checkout),
+        respite=_tri(filter.respite),
+        ends_after=_value(filter.ends_after),
+        starts_before=_value(filter.starts_before),
+        min_rate=min_rate,
+        max_rate=max_rate,
+        modified_after=_uk(filter.modified_after),
+        modified_before=_uk(filter.modified_before),
+        q=_value(filter.q),
+    )

@@ -1,0 +1,118 @@
+"""CareHQ queries: `room`, `rooms`, `booking`, `bookings`.
+
+Arguments are checked before any upstream call. By-id lookups go through the request's loaders, so
+`booking(id: "a")` and `booking(id: "b")` in one document make one CareHQ call. `rooms` and
+`bookings` are nullable: when CareHQ fails they are `null` with an error, and the fields of the
+other system in the same document still return their data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from gateway.loaders import ById
+from gateway.schema import selection
+from gateway.schema.carehq_inputs import (
+    BookingFilter,
+    BookingSort,
+    RoomFilter,
+    RoomSort,
+    booking_query,
+    room_query,
+    sort_of,
+)
+from gateway.schema.carehq_types import (
+    BOOKING_NEEDS,
+    ROOM_NEEDS,
+    Booking,
+    BookingPage,
+    Room,
+    RoomPage,
+)
+from gateway.schema.validation import MAX_PER_PAGE, Problems
+
+_PAGING = f"`perPage` is 1 to {MAX_PER_PAGE}; `page` counts from 1."
+
+
+@strawberry.type
+class CareHQQuery:
+    @strawberry.field(
+        description="One CareHQ room by id (archived ones too); `null` if CareHQ has no such room."
+    )
+    async def room(self, info: strawberry.Info[Any, Any], id: strawberry.ID) -> Room | None:
+        problems = Problems()
+        problems.carehq_id("id", id)
+        problems.raise_if_any()
+        fields = ROOM_NEEDS.of(selection.current(info))
+        record = await info.context.loaders.rooms.load(ById(id, fields))
+        return Room.of(record) if record is not None else None
+
+    @strawberry.field(
+        description=(
+            "CareHQ rooms matching `filter` (archived rooms are hidden unless "
+            "`filter.archived` says otherwise), in `sortBy` order, one page at a time. " + _PAGING
+        )
+    )
+    async def rooms(
+        self,
+        info: strawberry.Info[Any, Any],
+        filter: RoomFilter | None = None,
+        sort_by: list[RoomSort] | None = None,
+        page: int = 1,
+        per_page: int = 10,
+    ) -> RoomPage | None:
+        problems = Problems()
+        problems.page(page, per_page)
+        query = room_query(filter, problems)
+        problems.raise_if_any()
+        fields = ROOM_NEEDS.of(selection.under(selection.current(info), "items"))
+        result = await info.context.carehq.list_rooms(
+            query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
+        )
+        return RoomPage(
+            items=[Room.of(record) for record in result.items],
+            item_count=result.item_count,
+            page=result.page,
+            page_count=result.page_count,
+            per_page=result.per_page,
+        )
+
+    @strawberry.field(description="One CareHQ booking by id; `null` if CareHQ has no such booking.")
+    async def booking(self, info: strawberry.Info[Any, Any], id: strawberry.ID) -> Booking | None:
+        problems = Problems()
+        problems.carehq_id("id", id)
+        problems.raise_if_any()
+        fields = BOOKING_NEEDS.of(selection.current(info))
+        record = await info.context.loaders.bookings.load(ById(id, fields))
+        return Booking.of(record) if record is not None else None
+
+    @strawberry.field(
+        description=(
+            "CareHQ bookings matching `filter`, in `sortBy` order, one page at a time. " + _PAGING
+        )
+    )
+    async def bookings(
+        self,
+        info: strawberry.Info[Any, Any],
+        filter: BookingFilter | None = None,
+        sort_by: list[BookingSort] | None = None,
+        page: int = 1,
+        per_page: int = 10,
+    ) -> BookingPage | None:
+        problems = Problems()
+        problems.page(page, per_page)
+        query = booking_query(filter, problems)
+        problems.raise_if_any()
+        fields = BOOKING_NEEDS.of(selection.under(selection.current(info), "items"))
+        result = await info.context.carehq.list_bookings(
+            query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
+        )
+        return BookingPage(
+            items=[Booking.of(record) for record in result.items],
+            item_count=result.item_count,
+            page=result.page,
+            page_count=result.page_count,
+            per_page=result.per_page,
+        )

@@ -1,0 +1,273 @@
+"""CareHQ's `Room` and `Booking` as GraphQL types, with their links.
+
+Objects are built from the CareHQ client's records; a field reads only attributes that the
+selection asked CareHQ for (`ROOM_NEEDS`, `BOOKING_NEEDS` tell the resolvers which). Money is
+integer pence; CareHQ date-times are UK wall-clock times without an offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+
+from gateway.loaders import BookingsOfRoom, ById
+from gateway.schema import selection
+from gateway.schema.carehq_inputs import (
+    BookingFilter,
+    BookingSort,
+    BookingType,
+    CareType,
+    FundingType,
+    RatePeriod,
+    booking_query,
+    from_upstream,
+    sort_of,
+)
+from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
+from gateway.schema.validation import Problems
+from gateway.upstreams.carehq import BOOKING_FIELDS, ROOM_FIELDS, CareHQBooking, CareHQRoom
+
+ROOM_NEEDS = selection.Needs(type_names=frozenset({"Room"}), record_fields=ROOM_FIELDS)
+BOOKING_NEEDS = selection.Needs(
+    type_names=frozenset({"Booking", "Stay"}),
+    record_fields=BOOKING_FIELDS,
+    special={
+        "roomId": frozenset({"room"}),
+        "room": frozenset({"room"}),
+        "bookedUnits": frozenset({"room"}),
+        "isCancelled": frozenset({"cancelled"}),
+        "blocksAvailability": frozenset({"cancelled"}),
+        "totalPrice": frozenset({"rate", "rate_period", "start_date", "end_date"}),
+        "placeId": frozenset({"location"}),
+        "system": frozenset(),
+        "guestName": frozenset(),
+    },
+)
+
+
+@strawberry.type(description="A room's price for one CareHQ room-rate type.")
+class RoomRate:
+    rate_type_id: strawberry.ID = strawberry.field(
+        description="The CareHQ room-rate-type id this price is for."
+    )
+    amount: int = strawberry.field(description="The rate in pence (GBP minor units).")
+
+
+@strawberry.type(description="A room within a CareHQ location (care home).")
+class Room:
+    record: strawberry.Private[CareHQRoom]
+    id: strawberry.ID = strawberry.field(description="CareHQ room id (24 hex digits).")
+    name_no: str | None = strawberry.field(description="The room's name or number, e.g. `01`.")
+    floor: int | None = strawberry.field(description="The floor the room is on, -1 to 4.")
+    location: strawberry.ID | None = strawberry.field(description="The CareHQ location id.")
+    archived: bool | None = strawberry.field(description="Whether the room is archived.")
+    features: list[strawberry.ID] = strawberry.field(
+        description="Ids of the room's features (CareHQ groups of type room_feature)."
+    )
+    funding_types: list[FundingType] = strawberry.field(
+        description="The funding types the room is available for."
+    )
+    suitable_for: list[CareType] = strawberry.field(
+        description="The types of care the room is suitable for."
+    )
+    rates: list[RoomRate] = strawberry.field(
+        description="The room's price per room-rate type, in pence."
+    )
+    created: datetime | None = strawberry.field(description="When the room was created (UK time).")
+    modified: datetime | None = strawberry.field(description="When it last changed (UK time).")
+
+    @classmethod
+    def of(cls, record: CareHQRoom) -> Room:
+        return cls(
+            record=record,
+            id=strawberry.ID(record.id),
+            name_no=record.name_no,
+            floor=record.floor,
+            location=_id(record.location),
+            archived=record.archived,
+            features=[strawberry.ID(f) for f in record.features or ()],
+            funding_types=_enums(FundingType, record.funding_types),
+            suitable_for=_enums(CareType, record.suitable_for),
+            rates=[
+                RoomRate(rate_type_id=strawberry.ID(r.rate_type_id), amount=r.amount)
+                for r in record.rates or ()
+            ],
+            created=record.created,
+            modified=record.modified,
+        )
+
+    @strawberry.field(
+        description=(
+            "The room's bookings, all of them (no paging), in `sortBy` order. For many rooms at "
+            "once the gateway makes one CareHQ call per 100 bookings, not one per room."
+        )
+    )
+    async def bookings(
+        self,
+        info: strawberry.Info[Any, Any],
+        filter: BookingFilter | None = None,
+        sort_by: list[BookingSort] | None = None,
+    ) -> list[Booking]:
+        problems = Problems()
+        query = booking_query(filter, problems)
+        problems.raise_if_any()
+        if query.rooms is not None and self.record.id not in query.rooms:
+            return []
+        key = BookingsOfRoom(
+            room_id=self.record.id,
+            query=replace(query, rooms=None),
+            sort=sort_of(sort_by),  # type: ignore[arg-type]
+            fields=BOOKING_NEEDS.of(selection.current(info)),
+        )
+        return [Booking.of(b) for b in await info.context.loaders.bookings_of_room.load(key)]
+
+
+@strawberry.type(
+    description=(
+        "A CareHQ booking: a resident's stay at a care home, a block contract, or a room out of "
+        "service, with its agreed rate."
+    )
+)
+class Booking(Stay):
+    record: strawberry.Private[CareHQBooking]
+    booking_type: BookingType | None = strawberry.field(description="The kind of booking.")
+    room_id: strawberry.ID = strawberry.field(description="The id of the room booked.")
+    location: strawberry.ID | None = strawberry.field(
+        description="The CareHQ location id the booking is at."
+    )
+    service_user: strawberry.ID | None = strawberry.field(
+        description="The CareHQ service-user (resident) id the booking is for."
+    )
+    rate: int | None = strawberry.field(
+        description="The rate charged per `ratePeriod`, in pence (GBP minor units)."
+    )
+    rate_period: RatePeriod | None = strawberry.field(description="What `rate` is charged per.")
+    respite: bool | None = strawberry.field(description="Whether it is a respite stay.")
+    check_in: bool | None = strawberry.field(
+        description="Whether the resident checks in at the start of the booking."
+    )
+    checkout: bool | None = strawberry.field(
+        description="Whether the resident checks out at the end of the booking."
+    )
+    proposed_checkout_date: date | None = strawberry.field(
+        description="For rolling respite: the proposed checkout date until one is confirmed."
+    )
+    cancelled: datetime | None = strawberry.field(
+        description="When the booking was cancelled (UK time); `null` if it is not."
+    )
+    reason_for_checkout: str | None = strawberry.field(description="Why the resident checks out.")
+    checkout_notes: str | None = strawberry.field(description="Notes on the checkout.")
+    notes: str | None = strawberry.field(
+        description="Anything else, e.g. why a room is out of service."
+    )
+    created: datetime | None = strawberry.field(description="When it was created (UK time).")
+    modified: datetime | None = strawberry.field(description="When it last changed (UK time).")
+
+    @classmethod
+    def of(cls, record: CareHQBooking) -> Booking:
+        return cls(
+            record=record,
+            id=strawberry.ID(record.id),
+            booking_type=from_upstream(BookingType, record.booking_type),
+            room_id=strawberry.ID(record.room or ""),
+            location=_id(record.location),
+            service_user=_id(record.service_user),
+            rate=record.rate,
+            rate_period=from_upstream(RatePeriod, record.rate_period),
+            respite=record.respite,
+            check_in=record.check_in,
+            checkout=record.checkout,
+            proposed_checkout_date=record.proposed_checkout_date,
+            cancelled=record.cancelled,
+            reason_for_checkout=record.reason_for_checkout,
+            checkout_notes=record.checkout_notes,
+            notes=record.notes,
+            created=record.created,
+            modified=record.modified,
+        )
+
+    @strawberry.field(description="The date the booking starts.")
+    def start_date(self) -> date | None:
+        return self.record.start_date
+
+    @strawberry.field(description="The date the booking ends; `null` while it is open-ended.")
+    def end_date(self) -> date | None:
+        return self.record.end_date
+
+    @strawberry.field(description="The room booked (one batched CareHQ call for a whole page).")
+    async def room(self, info: strawberry.Info[Any, Any]) -> Room | None:
+        if not self.record.room:
+            return None
+        room = await _load_room(info, self.record.room, ROOM_NEEDS.of(selection.current(info)))
+        return Room.of(room) if room is not None else None
+
+    def stay_view(self) -> StayView:
+        record = self.record
+        return StayView(
+            system=BookingSystem.CAREHQ,
+            start_date=record.start_date,
+            end_date=record.end_date,
+            is_cancelled=record.cancelled is not None,
+            blocks_availability=record.cancelled is None,
+            total_price=total_price(record),
+            guest_name=None,
+            place_id=record.location,
+        )
+
+    async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
+        if not self.record.room:
+            return []
+        room = await _load_room(info, self.record.room, frozenset({"id", "name_no"}))
+        name = room.name_no if room is not None else None
+        return [StayUnit(id=strawberry.ID(self.record.room), name=name)]
+
+
+@strawberry.type(description="One page of CareHQ rooms.")
+class RoomPage:
+    items: list[Room] = strawberry.field(description="The rooms on this page.")
+    item_count: int = strawberry.field(description="How many rooms match, on all pages.")
+    page: int = strawberry.field(description="This page's number, from 1.")
+    page_count: int = strawberry.field(description="How many pages there are.")
+    per_page: int = strawberry.field(description="The page size asked for (at most 100).")
+
+
+@strawberry.type(description="One page of CareHQ bookings.")
+class BookingPage:
+    items: list[Booking] = strawberry.field(description="The bookings on this page.")
+    item_count: int = strawberry.field(description="How many bookings match, on all pages.")
+    page: int = strawberry.field(description="This page's number, from 1.")
+    page_count: int = strawberry.field(description="How many pages there are.")
+    per_page: int = strawberry.field(description="The page size asked for (at most 100).")
+
+
+def total_price(record: CareHQBooking) -> Money | None:
+    """The rate over the nights [start_date, end_date), half up to the penny; None if unknown."""
+    if record.start_date is None or record.end_date is None or record.rate is None:
+        return None
+    nights = (record.end_date - record.start_date).days
+    if nights < 0:
+        return None
+    period = from_upstream(RatePeriod, record.rate_period)
+    if period is RatePeriod.DAILY:
+        return Money(amount=record.rate * nights, currency="GBP")
+    if period is RatePeriod.WEEKLY:
+        return Money(amount=(record.rate * nights * 2 + 7) // 14, currency="GBP")
+    return None
+
+
+async def _load_room(
+    info: strawberry.Info[Any, Any], room_id: str, fields: frozenset[str]
+) -> CareHQRoom | None:
+    room: CareHQRoom | None = await info.context.loaders.rooms.load(ById(room_id, fields))
+    return room
+
+
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value is not None else None
+
+
+def _enums(enum: Any, values: tuple[str, ...] | None) -> list[Any]:
+    return [from_upstream(enum, value) for value in values or ()]

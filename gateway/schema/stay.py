@@ -1,0 +1,127 @@
+"""`Stay`: one view over a CareHQ booking and a Bedful booking.
+
+A frontend lists stays side by side without knowing that CareHQ counts money in pence per week
+and Bedful in cents per stay, that one speaks dates and the other UTC midnights, or that one
+cancels with a date and the other with a status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+
+@strawberry.enum(description="The booking system a record comes from.")
+class BookingSystem(Enum):
+    CAREHQ = "CAREHQ"
+    BEDFUL = "BEDFUL"
+
+
+@strawberry.type(
+    description="An amount of money in integer minor units (pence, cents): never floats."
+)
+class Money:
+    amount: int = strawberry.field(description="Minor units of `currency` (e.g. 1050 = £10.50).")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. `GBP`.")
+
+
+@strawberry.type(description="A bookable unit a stay occupies: a CareHQ room or a Bedful unit.")
+class StayUnit:
+    id: strawberry.ID = strawberry.field(description="The CareHQ room id or the Bedful unit id.")
+    name: str | None = strawberry.field(
+        description="The room's name/number (CareHQ) or the unit's name (Bedful)."
+    )
+
+
+@dataclass(frozen=True)
+class StayView:
+    """What a `Stay` shows, computed by each implementing type from its own record."""
+
+    system: BookingSystem
+    start_date: date | None
+    end_date: date | None
+    is_cancelled: bool
+    blocks_availability: bool
+    total_price: Money | None
+    guest_name: str | None
+    place_id: str | None
+
+
+@strawberry.interface(
+    description=(
+        "A stay in either system: a CareHQ `Booking` or a `BedfulBooking`. Dates are calendar "
+        "dates; the stay occupies the nights from `startDate` up to, not including, `endDate`."
+    )
+)
+class Stay:
+    id: strawberry.ID = strawberry.field(description="The id in its own system (see `system`).")
+
+    def stay_view(self) -> StayView:
+        raise NotImplementedError  # each implementing type computes it from its record
+
+    async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
+        raise NotImplementedError
+
+    @strawberry.field(description="Which system the stay is in.")
+    def system(self) -> BookingSystem:
+        return self.stay_view().system
+
+    @strawberry.field(description="Arrival / start date.")
+    def start_date(self) -> date | None:
+        return self.stay_view().start_date
+
+    @strawberry.field(
+        description="Departure / end date (exclusive). `null` for an open-ended CareHQ booking."
+    )
+    def end_date(self) -> date | None:
+        return self.stay_view().end_date
+
+    @strawberry.field(
+        description="CareHQ: the booking has a `cancelled` time. Bedful: status `CANCELLED`."
+    )
+    def is_cancelled(self) -> bool:
+        return self.stay_view().is_cancelled
+
+    @strawberry.field(
+        description=(
+            "Whether the stay makes its room or units unavailable. CareHQ: every booking that "
+            "is not cancelled (out-of-service and block-contract bookings too). Bedful: status "
+            "`PROVISIONAL`, `UNAVAILABLE` or `CONFIRMED`."
+        )
+    )
+    def blocks_availability(self) -> bool:
+        return self.stay_view().blocks_availability
+
+    @strawberry.field(
+        description=(
+            "What the whole stay costs. Bedful: the booking's `price` in its currency. CareHQ: "
+            "the rate over the stay's nights in GBP (daily rate x nights; weekly rate x nights "
+            "/ 7), rounded half up to the penny; `null` while the booking has no end date."
+        )
+    )
+    def total_price(self) -> Money | None:
+        return self.stay_view().total_price
+
+    @strawberry.field(
+        description=(
+            "A label for who is staying: Bedful's guest name. CareHQ bookings carry only a "
+            "resident id (`Booking.serviceUser`), so this is `null` for them."
+        )
+    )
+    def guest_name(self) -> str | None:
+        return self.stay_view().guest_name
+
+    @strawberry.field(description="The place: the CareHQ location id or the Bedful site id.")
+    def place_id(self) -> strawberry.ID | None:
+        place = self.stay_view().place_id
+        return strawberry.ID(place) if place is not None else None
+
+    @strawberry.field(
+        description="What the stay occupies: the CareHQ room, or the Bedful units, with names."
+    )
+    async def booked_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
+        return await self.stay_units(info)

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh seeded sandbox per test, and the gateway app on top of it.
+
+Tests talk to the gateway over HTTP semantics (httpx's ASGI transport, the app's lifespan run)
+and look at what the sandbox saw (`sandbox.carehq.calls(...)`, `sandbox.bedful.calls(...)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.sandbox import Sandbox
+from gateway.settings import Settings
+
+_UPSTREAM_ENV = (
+    "CAREHQ_BASE_URL",
+    "CAREHQ_ACCOUNT_ID",
+    "CAREHQ_API_KEY",
+    "CAREHQ_API_SECRET",
+    "BEDFUL_BASE_URL",
+    "BEDFUL_API_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_upstream_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's shell pointing at a real upstream must never leak into a test."""
+    for name in _UPSTREAM_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    """Both emulators, seed 1. Bedful's 5/s limit is off by default (tests that are about rate
+    limits turn it on: `sandbox.bedful.rate_limits = True`)."""
+    return Sandbox(seed=1, bedful_rate_limits=False)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bedful_requests_per_second": 1000,
+        "bedful_requests_per_minute": 60000,
+        "carehq_timeout_seconds": 5.0,
+        "bedful_timeout_seconds": 5.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Gateway:
+    """The gateway as a frontend sees it: GraphQL documents in, JSON out."""
+
+    http: httpx.AsyncClient
+
+    async def execute(
+        self, document: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The whole GraphQL response (`data` and `errors`)."""
+        response = await self.http.post(
+            "/graphql", json={"query": document, "variables": variables}
+        )
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`data` of a response that must have no errors."""
+        body = await self.execute(document, variables)
+        assert "errors" not in body, body.get("errors")
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+async def start_gateway(sandbox: Sandbox, settings: Settings) -> AsyncIterator[Gateway]:
+    app = create_app(settings, sandbox=sandbox)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as http,
+    ):
+        yield Gateway(http)
+
+
+@pytest.fixture
+async def gateway(sandbox: Sandbox) -> AsyncIterator[Gateway]:
+    """The gateway on `sandbox`, with the default settings of a test (see `make_settings`)."""
+    async for running in start_gateway(sandbox, make_settings()):
+        yield running

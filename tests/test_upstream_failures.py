@@ -1,0 +1,94 @@
+"""One upstream failing never fails the other's fields; every failure has its code."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gateway.sandbox import FaultKind, Sandbox
+from tests.conftest import Gateway
+
+MIXED = """{
+  bookings(perPage: 5) { itemCount items { id startDate } }
+  bedfulBookings(limit: 5) { id name }
+}"""
+
+
+async def test_calls_to_the_two_systems_run_concurrently(
+    gateway: Gateway, sandbox: Sandbox
+) -> None:
+    bedful_id = min(sandbox.bedful.store.bookings)
+    document = (
+        "query($b: ID!) { bookings(perPage: 5) { items { id } } bedfulBooking(id: $b) { id } }"
+    )
+    await gateway.data(document, {"b": str(bedful_id)})  # warm up imports and pools
+    sandbox.carehq.latency_ms = sandbox.bedful.latency_ms = 200
+    started = time.perf_counter()
+    data = await gateway.data(document, {"b": str(bedful_id)})
+    elapsed = time.perf_counter() - started
+    assert data["bedfulBooking"] == {"id": str(bedful_id)}
+    assert len(data["bookings"]["items"]) == 5
+    assert elapsed < 0.33, f"took {elapsed:.3f}s: the two upstream calls did not overlap"
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        (FaultKind.DOWN, "UPSTREAM_UNAVAILABLE"),
+        (FaultKind.ERROR, "UPSTREAM_UNAVAILABLE"),
+        (FaultKind.MALFORMED, "UPSTREAM_UNAVAILABLE"),
+        (FaultKind.RATE_LIMITED, "UPSTREAM_RATE_LIMITED"),
+    ],
+)
+async def test_bedful_failing_leaves_carehq_data(
+    gateway: Gateway, sandbox: Sandbox, kind: FaultKind, code: str
+) -> None:
+    sandbox.bedful.inject(kind, retry_after=30)
+    body = await gateway.execute(MIXED)
+    assert body["data"]["bookings"]["itemCount"] == len(sandbox.carehq.store.bookings)
+    assert body["data"]["bedfulBookings"] is None
+    (error,) = body["errors"]
+    assert error["path"] == ["bedfulBookings"]
+    assert error["extensions"]["code"] == code
+    assert error["extensions"]["upstream"] == "BEDFUL"
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        (FaultKind.DOWN, "UPSTREAM_UNAVAILABLE"),
+        (FaultKind.ERROR, "UPSTREAM_UNAVAILABLE"),
+        (FaultKind.MALFORMED, "UPSTREAM_UNAVAILABLE"),
+        (FaultKind.RATE_LIMITED, "UPSTREAM_RATE_LIMITED"),
+    ],
+)
+async def test_carehq_failing_leaves_bedful_data(
+    gateway: Gateway, sandbox: Sandbox, kind: FaultKind, code: str
+) -> None:
+    sandbox.carehq.inject(kind, retry_after=30)
+    body = await gateway.execute(MIXED)
+    assert len(body["data"]["bedfulBookings"]) == 5
+    assert body["data"]["bookings"] is None
+    (error,) = body["errors"]
+    assert error["path"] == ["bookings"]
+    assert error["extensions"] == {"code": code, "upstream": "CAREHQ"}
+
+
+async def test_a_failing_link_nulls_only_that_field(gateway: Gateway, sandbox: Sandbox) -> None:
+    booking = min(sandbox.carehq.store.bookings)
+    sandbox.carehq.inject(FaultKind.ERROR, times=3)  # the first GET and its two retries
+    body = await gateway.execute(
+        "query($id: ID!) { booking(id: $id) { id } bedfulBookings(limit: 1) { id } }",
+        {"id": booking},
+    )
+    assert body["data"] == {"booking": None, "bedfulBookings": body["data"]["bedfulBookings"]}
+    assert len(body["data"]["bedfulBookings"]) == 1
+    assert body["errors"][0]["extensions"]["upstream"] == "CAREHQ"
+
+
+async def test_a_transient_5xx_on_a_read_is_retried(gateway: Gateway, sandbox: Sandbox) -> None:
+    sandbox.carehq.inject(FaultKind.ERROR, times=1)
+    data = await gateway.data("{ rooms(perPage: 1) { itemCount } }")
+    assert data["rooms"]["itemCount"] > 0
+    assert len(sandbox.carehq.calls("GET", "/v1/rooms")) == 2
