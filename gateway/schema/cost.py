@@ -136,4 +136,3 @@ def _condition(context: ValidationContext, type_condition: Any, parent: Any) -> 
     if type_condition is None:
         return parent
     return context.schema.get_type(type_condition.name.value) or parent
-
