@@ -1,0 +1,245 @@
+"""Bedful writes: `createBedfulBooking`, `updateBedfulBooking`, `cancelBedfulBooking`.
+
+Inputs and their checks are in `bedful_inputs`. Creates are never retried by the client; with an
+`idempotencyKey` they are made at most once (`gateway.idempotency`), and a create whose outcome
+was unknown is looked up before it is tried again (`find_created`). Cancel reads the booking
+first: an already-cancelled booking is returned as it is, without a write. Every write's answer
+is put into the request's loader, so reads later in the same document see it. Bedful allows 5
+requests a second: each mutation makes one or two calls (reads before writes where needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+
+from gateway.schema.bedful import BedfulBooking
+from gateway.schema.bedful_inputs import (
+    CreateBedfulBookingInput,
+    UpdateBedfulBookingInput,
+    bedful_changes,
+    check_days,
+    new_bedful_booking,
+)
+from gateway.schema.errors import NotFound
+from gateway.schema.validation import Problems
+from gateway.schema.writes import (
+    check_idempotency_key,
+    create_once,
+    input_field_names,
+    outcome_unknown,
+    rejected,
+)
+from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
+from gateway.upstreams.bedful import (
+    BedfulBookingChanges,
+    BedfulClient,
+    BedfulStatus,
+    NewBedfulBooking,
+)
+from gateway.upstreams.errors import (
+    Upstream,
+    UpstreamInvalidRequest,
+    UpstreamNotFound,
+    WriteOutcomeUnknown,
+)
+
+CLOCK_SLACK_SECONDS = 300
+"""How far Bedful's clock may be behind ours when a create of unknown outcome is looked up."""
+RECONCILE_LIMIT = 10_000
+"""Bedful has no paging and no sort parameter: ask for enough of the site's bookings to be
+sure the new one is among them."""
+
+CREATE_FIELDS = input_field_names(CreateBedfulBookingInput)
+UPDATE_FIELDS = input_field_names(UpdateBedfulBookingInput) | {"id"}
+
+
+@strawberry.type
+class BedfulMutation:
+    @strawberry.mutation(
+        description=(
+            "Creates a Bedful booking on the gateway's channel (one Bedful create, never "
+            "retried by the gateway) and returns it as `bedfulBooking(id)` would; prices are "
+            "Bedful's, in minor units of the site's currency. Invalid input is refused before "
+            "Bedful is asked; what Bedful itself refuses (units taken on those days, units of "
+            "another site) is `BAD_USER_INPUT` too. Send an `idempotencyKey` so that a retry "
+            "(network error, double click) cannot book twice: if the answer is "
+            "`UPSTREAM_UNAVAILABLE` with an unknown outcome, retry with the same key."
+        )
+    )
+    async def create_bedful_booking(
+        self,
+        info: strawberry.Info[Any, Any],
+        input: CreateBedfulBookingInput,
+    ) -> BedfulBooking:
+        problems = Problems()
+        new = new_bedful_booking(input, problems)
+        key = check_idempotency_key(problems, input.idempotency_key)
+        problems.raise_if_any()
+        client: BedfulClient = info.context.bedful
+
+        async def fetch(booking_id: str) -> BedfulRecord:
+            return await _read(info, int(booking_id), "created with this idempotencyKey")
+
+        record = await create_once(
+            info,
+            upstream=Upstream.BEDFUL,
+            scope="bedful.createBedfulBooking",
+            key=key,
+            payload=new,
+            create=lambda: client.create_booking(new),
+            fetch=fetch,
+            reconcile=lambda attempted_at: find_created(client, new, attempted_at),
+            record_id=lambda booking: str(booking.id),
+            known_fields=CREATE_FIELDS,
+        )
+        info.context.loaders.bedful_changed(record)
+        return BedfulBooking.of(record)
+
+    @strawberry.mutation(
+        description=(
+            "Changes the given fields of a Bedful booking (the others stay as they are) and "
+            "returns the whole updated booking. `NOT_FOUND` when Bedful has no such booking on "
+            "the gateway's channel. Sending the same update twice is harmless: it sets the same "
+            "values again."
+        )
+    )
+    async def update_bedful_booking(
+        self,
+        info: strawberry.Info[Any, Any],
+        id: strawberry.ID,
+        input: UpdateBedfulBookingInput,
+    ) -> BedfulBooking:
+        problems = Problems()
+        booking_id = problems.bedful_id("id", id)
+        changes = bedful_changes(input, problems)
+        problems.raise_if_any()
+        assert booking_id is not None  # noqa: S101 - a bad id was raised just above
+        client: BedfulClient = info.context.bedful
+        if (changes.starts_at is None) != (changes.ends_at is None):
+            await _check_one_day_moved(info, booking_id, changes)
+        return await _write(
+            info,
+            lambda: client.update_booking(booking_id, changes),
+            what="the update",
+            advice="Retrying the same update is safe: it sets the same values again.",
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Cancels a Bedful booking (its status becomes `CANCELLED`; Bedful never deletes "
+            "bookings) and returns it. The gateway reads the booking first: an unknown id is "
+            "`NOT_FOUND`, and a booking that is already cancelled is returned unchanged "
+            "without writing to Bedful, so repeating a cancel is always safe."
+        )
+    )
+    async def cancel_bedful_booking(
+        self,
+        info: strawberry.Info[Any, Any],
+        id: strawberry.ID,
+    ) -> BedfulBooking:
+        problems = Problems()
+        booking_id = problems.bedful_id("id", id)
+        problems.raise_if_any()
+        assert booking_id is not None  # noqa: S101 - a bad id was raised just above
+        client: BedfulClient = info.context.bedful
+        current = await _read(info, booking_id)
+        if current.status == BedfulStatus.CANCELLED:
+            return BedfulBooking.of(current)
+        return await _write(
+            info,
+            lambda: client.cancel_booking(booking_id),
+            what="the cancellation",
+            advice="Retrying is safe: a booking that is already cancelled is not written again.",
+        )
+
+
+async def _read(info: strawberry.Info[Any, Any], booking_id: int, what: str = "") -> BedfulRecord:
+    """The booking as this request last saw it (the loader: a write earlier in the document
+    has put its answer there), else as Bedful has it now."""
+    record: BedfulRecord | None = await info.context.loaders.bedful_bookings.load(booking_id)
+    if record is None:
+        raise NotFound(
+            f"Bedful has no booking with id {booking_id}{' ' + what if what else ''} "
+            "on the gateway's channel.",
+            upstream=Upstream.BEDFUL.value,
+        )
+    return record
+
+
+async def _check_one_day_moved(
+    info: strawberry.Info[Any, Any], booking_id: int, changes: BedfulBookingChanges
+) -> None:
+    """Only one of the days changes: check it against the other, stored day, before writing."""
+    current = await _read(info, booking_id)
+    problems = Problems()
+    stored_start = current.starts_at.date() if current.starts_at else None
+    stored_end = current.ends_at.date() if current.ends_at else None
+    check_days(problems, changes.starts_at or stored_start, changes.ends_at or stored_end)
+    problems.raise_if_any()
+
+
+async def _write(
+    info: strawberry.Info[Any, Any],
+    write: Callable[[], Awaitable[BedfulRecord]],
+    *,
+    what: str,
+    advice: str,
+) -> BedfulBooking:
+    """Runs an update-like write and translates its failures (see `gateway.schema.writes`)."""
+    try:
+        record = await write()
+    except UpstreamNotFound as error:
+        raise NotFound(
+            "Bedful has no such booking on the gateway's channel.", upstream=Upstream.BEDFUL.value
+        ) from error
+    except UpstreamInvalidRequest as error:
+        raise rejected(error, UPDATE_FIELDS) from error
+    except WriteOutcomeUnknown as error:
+        raise outcome_unknown(Upstream.BEDFUL, what, advice) from error
+    info.context.loaders.bedful_changed(record)
+    return BedfulBooking.of(record)
+
+
+async def find_created(
+    client: BedfulClient, new: NewBedfulBooking, attempted_at: float
+) -> BedfulRecord | None:
+    """The booking a create of unknown outcome (sent at `attempted_at`, epoch seconds) made, if
+    Bedful has it: the site's (and user's) bookings created since shortly before the attempt
+    with the same guest name, days and units, and every other value the create sent; the
+    earliest when several match."""
+    since = datetime.fromtimestamp(attempted_at - CLOCK_SLACK_SECONDS, UTC)
+    records = await client.list_bookings(
+        site_id=new.site_id, user_id=new.user_id, status=new.status, limit=RECONCILE_LIMIT
+    )
+    found = [
+        (record.created_at, record.id, record)
+        for record in records
+        if record.created_at is not None and record.created_at >= since and _matches(record, new)
+    ]
+    return min(found, key=lambda match: match[:2], default=(None, None, None))[2]
+
+
+_OPTIONAL = ("email", "telephone", "address", "postal_code", "country", "adults", "children")
+
+
+def _matches(record: BedfulRecord, new: NewBedfulBooking) -> bool:
+    days = (
+        record.starts_at is not None
+        and record.ends_at is not None
+        and record.starts_at.date() == new.starts_at
+        and record.ends_at.date() == new.ends_at
+    )
+    return (
+        days
+        and record.name.strip() == new.name.strip()
+        and {unit.id for unit in record.units} == set(new.units)
+        and (new.ages is None or record.ages == new.ages)
+        and all(
+            getattr(new, name) is None or getattr(new, name) == getattr(record, name)
+            for name in _OPTIONAL
+        )
+    )
