@@ -1,0 +1,78 @@
+"""The gateway's GraphQL schema: GraphQL only (no httpx here; upstream vocabulary stays in
+`gateway.upstreams`). One module per domain: `carehq_*`, `bedful`, `stay`/`stays`; errors and
+scalars are shared.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from gateway.logging import RecordOperationName
+from gateway.schema.bedful import BedfulBooking, BedfulQuery
+from gateway.schema.bedful_mutations import BedfulMutation
+from gateway.schema.carehq_mutations import CareHQMutation
+from gateway.schema.carehq_queries import CareHQQuery
+from gateway.schema.carehq_types import Booking
+from gateway.schema.cost import MAX_COST, cost_limit_rule
+from gateway.schema.errors import ErrorCodes
+from gateway.schema.scalars import SCALARS
+from gateway.schema.stays import StaysQuery
+
+MAX_TOKENS = 5000
+
+
+@strawberry.type(description="Reads from CareHQ (rooms, bookings) and Bedful (guest bookings).")
+class Query(CareHQQuery, BedfulQuery, StaysQuery):
+    pass
+
+
+@strawberry.type(
+    description=(
+        "Writes to CareHQ (create, cancel) and Bedful (create, update, cancel). Creates take an "
+        "`idempotencyKey`; cancels read first and never write twice."
+    )
+)
+class Mutation(CareHQMutation, BedfulMutation):
+    pass
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error with the document's text, and documents carry personal
+        data (names, emails in literals). Client errors are the client's to see; unexpected
+        exceptions are logged, with their traceback, by `ErrorCodes`."""
+
+
+def build_schema(
+    *, max_depth: int = 10, max_aliases: int = 30, max_cost: int = MAX_COST
+) -> strawberry.Schema:
+    """The schema with its protective limits (query depth, aliases, tokens, cost) set."""
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Booking, BedfulBooking],
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=[
+            ErrorCodes,
+            RecordOperationName,
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: AddValidationRules([cost_limit_rule(max_cost)]),
+        ],
+    )
+
+
+schema = build_schema()
+"""The schema with default limits: what `gateway schema` prints."""

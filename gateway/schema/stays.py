@@ -1,0 +1,244 @@
+"""`stays`: who is staying between two dates, in either system, as one list of `Stay`s.
+
+Call budget of one `stays` field: CareHQ one bookings list call per 100 overlapping bookings
+(page 1, then the other pages concurrently); Bedful one list call, or one per `siteIds` entry,
+all concurrently. The two systems are asked at the same time. CareHQ selects the overlap itself
+(`ends_after` / `starts_before`); Bedful has no date filter, so the gateway asks for up to
+`BEDFUL_LIST_LIMIT` bookings and keeps the overlapping ones.
+
+One system failing leaves the other's stays in the answer, with the failure reported as an error
+at the field's path (`report_partial_failure`); only when every chosen system fails does the
+field itself fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+
+from gateway.loaders import all_pages
+from gateway.schema import selection
+from gateway.schema.availability import available_rooms
+from gateway.schema.bedful import BedfulBooking
+from gateway.schema.carehq_inputs import RoomFilter
+from gateway.schema.carehq_types import BOOKING_NEEDS, Booking, Room
+from gateway.schema.errors import ErrorCode, GatewayError, report_partial_failure
+from gateway.schema.stay import BookingSystem, Stay
+from gateway.schema.validation import MAX_WINDOW_DAYS, Problems
+from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
+from gateway.upstreams.bedful import BedfulStatus
+from gateway.upstreams.carehq import MAX_PER_PAGE, BookingQuery, BookingSortKey, Sort, YesNo
+from gateway.upstreams.errors import UpstreamError
+
+BEDFUL_LIST_LIMIT = 10_000
+"""The `limit` of each Bedful list call made for `stays`. Bedful has no paging (its default
+limit is 500): an answer with exactly this many bookings may have been cut short."""
+
+_BY_ID = (Sort(BookingSortKey.ID),)  # a stable order while pages are fetched concurrently
+_SYSTEM_ORDER = {BookingSystem.CAREHQ: 0, BookingSystem.BEDFUL: 1}
+_WINDOW = (
+    f"The window is [`from`, `to`): `to` must be after `from`, at most {MAX_WINDOW_DAYS} days "
+    "later. A stay overlaps it when it starts before `to` and ends after `from` (a stay that "
+    "ends on `from` or starts on `to` does not); a stay with no end date overlaps every window "
+    "from its start on."
+)
+
+_FROM = "First night of the window (inclusive)."
+_TO = "The day after the window (exclusive): nights up to, not including, `to`."
+
+
+class BedfulListTruncated(GatewayError):
+    """A Bedful list answer held exactly `limit` bookings: there may be more than it returned."""
+
+    code = ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+@strawberry.type
+class StaysQuery:
+    @strawberry.field(
+        description=(
+            "Every stay of the chosen `systems` (default: both) that overlaps the window, "
+            "ordered by start date (stays without one first), then system (CareHQ before "
+            "Bedful), then id. " + _WINDOW + " Cancelled stays are included with "
+            "`isCancelled: true` unless `includeCancelled` is false; use `blocksAvailability` "
+            "to tell which stays occupy their room or units. "
+            "Upstream calls: CareHQ selects the overlapping bookings itself, one request per "
+            "100 of them. Bedful's API has no date filter: the gateway fetches the bookings of "
+            f"each site in `siteIds` (one request per site; all sites in one request when "
+            f"omitted), up to {BEDFUL_LIST_LIMIT} per request, and keeps those that overlap; "
+            "should a request return that many, an error with `extensions.upstream: BEDFUL` "
+            "says the list may be incomplete. Both systems are asked at the same time; when "
+            "one fails, the other's stays are returned with an error naming the failed system "
+            "in `extensions.upstream`."
+        )
+    )
+    async def stays(
+        self,
+        info: strawberry.Info[Any, Any],
+        *,
+        from_: Annotated[date, strawberry.argument(name="from", description=_FROM)],
+        to: Annotated[date, strawberry.argument(description=_TO)],
+        systems: Annotated[
+            list[BookingSystem] | None,
+            strawberry.argument(description="The systems to list; omitted or null: both."),
+        ] = None,
+        include_cancelled: Annotated[
+            bool,
+            strawberry.argument(
+                description="Whether cancelled stays (CareHQ `cancelled`, Bedful `CANCELLED`) "
+                "are listed."
+            ),
+        ] = True,
+        location_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(
+                description="CareHQ only: stays at any of these CareHQ location ids. Omitted "
+                "or null: every location."
+            ),
+        ] = None,
+        site_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(
+                description="Bedful only: stays at any of these Bedful site ids, one Bedful "
+                "request per site. Omitted or null: every site, in one request."
+            ),
+        ] = None,
+    ) -> list[Stay]:
+        problems = Problems()
+        problems.window(from_, to)
+        problems.carehq_id_list("locationIds", location_ids)
+        sites = [problems.bedful_id("siteIds", site) for site in site_ids or ()]
+        problems.raise_if_any()
+        chosen = list(dict.fromkeys(systems if systems is not None else BookingSystem))
+        fetches = [
+            _carehq_stays(info, from_, to, location_ids, include_cancelled)
+            if system is BookingSystem.CAREHQ
+            else _bedful_stays(
+                info, from_, to, _known(sites) if site_ids is not None else None, include_cancelled
+            )
+            for system in chosen
+        ]
+        results = await asyncio.gather(*fetches, return_exceptions=True)
+        found: list[Stay] = []
+        failures: list[UpstreamError] = []
+        for result in results:
+            if isinstance(result, UpstreamError):
+                failures.append(result)
+            elif isinstance(result, BaseException):
+                raise result  # a bug, not an upstream failure: the usual masked error
+            else:
+                found.extend(result)
+        if failures and len(failures) == len(chosen):
+            for failure in failures[1:]:
+                report_partial_failure(info, failure)
+            raise failures[0]
+        for failure in failures:
+            report_partial_failure(info, failure)
+        return sorted(found, key=_order)
+
+    @strawberry.field(
+        description=(
+            "CareHQ rooms matching `filter` (archived rooms hidden unless `filter.archived` "
+            "says otherwise) that no booking blocks on any night of the window: a room is "
+            "free when none of its bookings that are not cancelled overlaps [`from`, `to`). "
+            f"`to` must be after `from`, at most {MAX_WINDOW_DAYS} days later. In CareHQ's id "
+            "order. Upstream calls: 2 CareHQ list requests made at the same time (the rooms "
+            "and the window's bookings), each followed page by page at 100 per page; never "
+            "one request per room. `null` with an error (`extensions.upstream: CAREHQ`) when "
+            "CareHQ fails."
+        )
+    )
+    async def available_rooms(
+        self,
+        info: strawberry.Info[Any, Any],
+        *,
+        from_: Annotated[date, strawberry.argument(name="from", description=_FROM)],
+        to: Annotated[date, strawberry.argument(description=_TO)],
+        filter: RoomFilter | None = None,
+    ) -> list[Room] | None:
+        return await available_rooms(info, from_, to, filter)
+
+
+async def _carehq_stays(
+    info: strawberry.Info[Any, Any],
+    start: date,
+    end: date,
+    locations: Sequence[str] | None,
+    include_cancelled: bool,
+) -> list[Stay]:
+    query = BookingQuery(
+        locations=tuple(locations) if locations is not None else None,
+        cancelled=None if include_cancelled else YesNo.NO,
+        ends_after=start,
+        starts_before=end,
+    )
+    # `start_date` orders the list whatever the selection reads.
+    fields = BOOKING_NEEDS.of(selection.current(info)) | {"start_date"}
+    carehq = info.context.carehq
+    records = await all_pages(
+        lambda page: carehq.list_bookings(
+            query, fields=fields, sort=_BY_ID, page=page, per_page=MAX_PER_PAGE
+        )
+    )
+    return [Booking.of(record) for record in records]
+
+
+async def _bedful_stays(
+    info: strawberry.Info[Any, Any],
+    start: date,
+    end: date,
+    sites: Sequence[int] | None,
+    include_cancelled: bool,
+) -> list[Stay]:
+    bedful = info.context.bedful
+    limit = BEDFUL_LIST_LIMIT
+    if sites is None:
+        answers = [await bedful.list_bookings(limit=limit)]
+    else:
+        calls = (bedful.list_bookings(site_id=site, limit=limit) for site in dict.fromkeys(sites))
+        answers = list(await asyncio.gather(*calls))
+    if any(len(answer) >= limit for answer in answers):
+        report_partial_failure(
+            info,
+            BedfulListTruncated(
+                f"Bedful returned {limit} bookings, the most the gateway asks for in one "
+                "request (Bedful has no paging): Bedful stays may be missing. Narrow the "
+                "list with `siteIds`.",
+                upstream=BookingSystem.BEDFUL.value,
+                limit=limit,
+            ),
+        )
+    loader = info.context.loaders.bedful_bookings
+    stays: list[Stay] = []
+    for record in (record for answer in answers for record in answer):
+        if not include_cancelled and record.status == BedfulStatus.CANCELLED:
+            continue
+        if _overlaps(record, start, end):
+            loader.prime(record.id, record)
+            stays.append(BedfulBooking.of(record))
+    return stays
+
+
+def _known(ids: Sequence[int | None]) -> list[int]:
+    """The checked ids (`Problems` has refused the request if any was invalid)."""
+    return [value for value in ids if value is not None]
+
+
+def _overlaps(record: BedfulRecord, start: date, end: date) -> bool:
+    """CareHQ's overlap rule, applied to Bedful's UTC midnights: a missing start counts as
+    started, a missing end (Bedful's zero time) as open-ended."""
+    starts = record.starts_at.date() if record.starts_at is not None else None
+    ends = record.ends_at.date() if record.ends_at is not None else None
+    return (starts is None or starts < end) and (ends is None or ends > start)
+
+
+def _order(stay: Stay) -> tuple[bool, date, int, int, str]:
+    view = stay.stay_view()
+    start = view.start_date
+    # Bedful ids are numbers (order them as such); CareHQ's are hex strings of equal length.
+    numeric = int(stay.id) if view.system is BookingSystem.BEDFUL else 0
+    return (start is not None, start or date.min, _SYSTEM_ORDER[view.system], numeric, stay.id)
