@@ -61,35 +61,46 @@ _TEMPLATE_PATH: Final = Path(__file__).resolve().parent / "graphiql.html"
 
 DEFAULT_ASSETS_URL: Final = "/graphiql-assets"
 
-# TODO(lead): replace the query with a real first query once the schema exists.
 DEFAULT_DOCUMENT: str = """\
-# Welcome to the booking gateway's GraphiQL
+# Welcome to the booking gateway: one GraphQL
+# API over CareHQ (care homes) and Bedful
+# (holiday parks). Press the run button (or
+# Ctrl-Enter) to take the tour below.
 #
-# One GraphQL API over CareHQ (care homes)
-# and Bedful (holiday parks).
-#
-# Left sidebar:
-#   Docs      every type and field, described
-#   History   re-run an earlier query
-#   Explorer  build a query by ticking fields
-#
-# Below the editor:
-#   Variables  JSON variables for the query
-#   Headers    HTTP headers, e.g.
-#              {"Authorization": "Bearer <token>"}
-#
-# Shortcuts:
-#   Run           Ctrl-Enter, or the play button
-#   Autocomplete  Ctrl-Space (or just type)
-#   Prettify      Shift-Ctrl-P
-#
-# The URL keeps the current query (?q=...),
-# so you can share a link to it.
-#
-# Run this to check that the gateway answers:
+# Left sidebar: Docs (every type and field,
+# described), History, and the Explorer
+# (build a query by ticking fields).
+# Below the editor: Variables and Headers.
+# Ctrl-Space autocompletes.
 
-{
-  __typename
+query Tour {
+  # CareHQ: rooms, each with its bookings
+  rooms(perPage: 3, sortBy: [NAME_NO]) {
+    itemCount
+    items {
+      nameNo
+      floor
+      bookings(
+        filter: { cancelled: false }
+        sortBy: [START_DATE_DESC]
+      ) {
+        startDate
+        endDate
+        rate # pence per ratePeriod
+        ratePeriod
+      }
+    }
+  }
+
+  # Both systems as one list of stays
+  stays(from: "2026-07-01", to: "2026-07-02") {
+    system
+    startDate
+    endDate
+    guestName
+    totalPrice { amount currency }
+    bookedUnits { name }
+  }
 }
 """
 
