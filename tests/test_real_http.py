@@ -1,0 +1,113 @@
+"""The operator's path over real HTTP: `gateway sandbox` runs as its own process and the gateway
+is pointed at it with the same settings it would get for the real CareHQ and Bedful."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gateway.sandbox import Sandbox, credentials
+from tests.conftest import make_settings, start_gateway
+from tests.test_cli import _clean_env, _free_port
+
+MIXED = "{ rooms(perPage: 2) { items { nameNo } } bedfulBookings(limit: 2) { id } }"
+
+
+@pytest.fixture(scope="module")
+def upstreams() -> Iterator[str]:
+    """`gateway sandbox` on a free port; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "sandbox", "--port", str(port), "--no-rate-limits"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_clean_env(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base + "/_sandbox/carehq/requests", timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError("gateway sandbox did not start") from None
+            time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+        assert f"CAREHQ_BASE_URL={base}/carehq" in output
+        assert f"CAREHQ_API_SECRET={credentials.CAREHQ_API_SECRET}" in output
+        assert f"BEDFUL_API_KEY={credentials.BEDFUL_API_KEY}" in output
+
+
+def real_settings(base: str, **overrides: object) -> dict[str, object]:
+    return {
+        "carehq_base_url": f"{base}/carehq",
+        "carehq_account_id": credentials.CAREHQ_ACCOUNT_ID,
+        "carehq_api_key": credentials.CAREHQ_API_KEY,
+        "carehq_api_secret": credentials.CAREHQ_API_SECRET,
+        "bedful_base_url": f"{base}/bedful",
+        "bedful_api_key": credentials.BEDFUL_API_KEY,
+        **overrides,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_faults(upstreams: str) -> Iterator[None]:
+    yield
+    for system in ("carehq", "bedful"):
+        httpx.delete(f"{upstreams}/_sandbox/{system}/faults", timeout=5)
+
+
+async def test_the_gateway_works_against_upstreams_over_http(upstreams: str) -> None:
+    settings = make_settings(**real_settings(upstreams))
+    unused = Sandbox()  # configured upstreams never touch an in-process sandbox
+    async for gateway in start_gateway(unused, settings):
+        data = await gateway.data(MIXED)
+        assert len(data["rooms"]["items"]) == 2
+        assert len(data["bedfulBookings"]) == 2
+        assert (await gateway.http.get("/readyz")).status_code == 200
+    assert unused.carehq.requests == []
+    assert unused.bedful.requests == []
+    async with httpx.AsyncClient(base_url=upstreams) as admin:
+        seen = (await admin.get("/_sandbox/carehq/requests")).json()
+    assert any(r["path"] == "/v1/rooms" for r in seen)
+
+
+async def test_refused_credentials_are_upstream_auth_and_never_shown(upstreams: str) -> None:
+    settings = make_settings(
+        **real_settings(upstreams, carehq_api_secret="not-the-secret", bedful_api_key="nope")
+    )
+    async for gateway in start_gateway(Sandbox(), settings):
+        body = await gateway.execute(MIXED)
+        codes = {(e["extensions"]["upstream"], e["extensions"]["code"]) for e in body["errors"]}
+        assert codes == {("CAREHQ", "UPSTREAM_AUTH"), ("BEDFUL", "UPSTREAM_AUTH")}
+        assert "not-the-secret" not in str(body)
+        ready = await gateway.http.get("/readyz")
+        assert ready.status_code == 503
+        assert "not-the-secret" not in ready.text
+
+
+async def test_a_slow_upstream_times_out_and_the_other_still_answers(upstreams: str) -> None:
+    async with httpx.AsyncClient(base_url=upstreams) as admin:
+        fault = {"kind": "slow", "delay_ms": 3000}
+        (await admin.post("/_sandbox/bedful/faults", json=fault)).raise_for_status()
+    settings = make_settings(**real_settings(upstreams, bedful_timeout_seconds=0.5))
+    async for gateway in start_gateway(Sandbox(), settings):
+        started = time.perf_counter()
+        body = await gateway.execute(MIXED)
+        assert time.perf_counter() - started < 2.5
+        assert len(body["data"]["rooms"]["items"]) == 2
+        assert body["data"]["bedfulBookings"] is None
+        (error,) = body["errors"]
+        assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE", "upstream": "BEDFUL"}
