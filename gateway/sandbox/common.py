@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,9 +57,10 @@ class Fault:
         return self.methods is None or method in self.methods
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
-    """A request as the emulated upstream received it (path relative to the upstream's root)."""
+    """A request as the emulated upstream received it (path relative to the upstream's root),
+    when it arrived (`time.monotonic()`), and the status it was answered with."""
 
     method: str
     path: str
@@ -66,6 +68,8 @@ class RecordedRequest:
     form: tuple[tuple[str, str], ...]
     json: Any
     headers: tuple[tuple[str, str], ...] = field(repr=False)
+    at: float = field(default_factory=time.monotonic)
+    status: int | None = None  # None until the answer starts (or if none ever came)
 
     def param(self, name: str) -> str | None:
         """The first value of query parameter `name` (None when absent)."""
@@ -163,7 +167,14 @@ class Emulator:
             return
         body = await _read_body(receive)
         method: str = scope["method"]
-        self.requests.append(_record(scope, body))
+        record = _record(scope, body)
+        self.requests.append(record)
+
+        async def send_and_note_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                record.status = message["status"]
+            await send(message)
+
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         fault = self._take_fault(method)
@@ -171,9 +182,9 @@ class Emulator:
             if fault.kind is FaultKind.SLOW:
                 await asyncio.sleep(fault.delay_ms / 1000)
             else:
-                await _send_fault(fault, send)
+                await _send_fault(fault, send_and_note_status)
                 return
-        await self._app(scope, _replay(body), send)
+        await self._app(scope, _replay(body), send_and_note_status)
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An in-process httpx transport to this emulator that also emulates refused connections."""

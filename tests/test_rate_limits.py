@@ -1,0 +1,33 @@
+"""The gateway keeps Bedful under its published limits by itself: a burst waits, never fails."""
+
+from __future__ import annotations
+
+from gateway.sandbox import Sandbox
+from tests.conftest import make_settings, start_gateway
+
+
+async def test_a_burst_of_50_bedful_reads_stays_under_5_per_second(sandbox: Sandbox) -> None:
+    sandbox.bedful.rate_limits = True  # the sandbox answers 429 over 5/s or 100/min
+    ids = sorted(sandbox.bedful.store.bookings)[:50]
+    document = (
+        "{ "
+        + " ".join(f'b{i}: bedfulBooking(id: "{id_}") {{ id }}' for i, id_ in enumerate(ids))
+        + " }"
+    )
+    settings = make_settings(
+        bedful_requests_per_second=5,
+        bedful_requests_per_minute=100,
+        bedful_timeout_seconds=30,
+        gateway_max_aliases=60,
+    )
+    async for gateway in start_gateway(sandbox, settings):
+        data = await gateway.data(document)
+    assert sorted(int(booking["id"]) for booking in data.values()) == ids
+    calls = sandbox.bedful.calls("GET")
+    assert len(calls) == 50
+    assert {call.status for call in calls} == {200}, "the sandbox answered 429"
+    arrivals = sorted(call.at for call in calls)
+    busiest_second = max(
+        sum(1 for other in arrivals if start <= other < start + 1.0) for start in arrivals
+    )
+    assert busiest_second <= 5
