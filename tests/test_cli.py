@@ -1,0 +1,138 @@
+"""The command line as an operator uses it: real processes, real ports on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_gateway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**_clean_env(), **(env or {})},
+        check=False,
+    )
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CAREHQ_", "BEDFUL_"))}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_schema_graphql_is_the_exported_schema() -> None:
+    exported = run_gateway("schema")
+    assert exported.returncode == 0, exported.stderr
+    checked_in = (ROOT / "schema.graphql").read_text()
+    assert exported.stdout == checked_in, (
+        "schema.graphql differs from the schema; regenerate it: gateway schema > schema.graphql"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        (
+            {"CAREHQ_BASE_URL": "https://x"},
+            ["CAREHQ_ACCOUNT_ID", "CAREHQ_API_KEY", "CAREHQ_API_SECRET"],
+        ),
+        (
+            {"CAREHQ_BASE_URL": "https://x", "CAREHQ_ACCOUNT_ID": "a", "CAREHQ_API_KEY": "k"},
+            ["CAREHQ_API_SECRET"],
+        ),
+        ({"BEDFUL_BASE_URL": "https://api.bedful.com"}, ["BEDFUL_API_KEY"]),
+        ({"BEDFUL_BASE_URL": "http://bedful.example", "BEDFUL_API_KEY": "k"}, ["BEDFUL_BASE_URL"]),
+        ({"BEDFUL_TIMEOUT_SECONDS": "soon"}, ["BEDFUL_TIMEOUT_SECONDS"]),
+    ],
+)
+def test_incomplete_configuration_stops_start_up_with_one_line(
+    env: dict[str, str], named: list[str]
+) -> None:
+    result = run_gateway("serve", "--port", str(_free_port()), env=env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for name in named:
+        assert name in lines[0]
+
+
+def test_configuration_errors_never_print_secrets() -> None:
+    result = run_gateway(
+        "serve",
+        env={"CAREHQ_BASE_URL": "http://carehq.example", "CAREHQ_API_SECRET": "s3cr3t-value"},
+    )
+    assert result.returncode != 0
+    assert "s3cr3t-value" not in result.stderr + result.stdout
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`gateway serve` on a free port, as the README's first command starts it."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_clean_env(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(
+                "gateway serve did not start: " + (process.stdout.read() if process.stdout else "")
+            )
+        time.sleep(0.1)
+    try:
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_answers_graphql_shows_graphiql_and_says_it_runs_on_sandboxes(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, process = served
+    answer = httpx.post(base + "/graphql", json={"query": "{ __typename }"}, timeout=10)
+    assert answer.json() == {"data": {"__typename": "Query"}}
+
+    page = httpx.get(base + "/graphql", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+    ready = httpx.get(base + "/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text
+
+    process.terminate()
+    output, _ = process.communicate(timeout=10)
+    first_lines = output.splitlines()[:4]
+    assert any("CareHQ" in line and "SANDBOX" in line for line in first_lines), output
+    assert any("Bedful" in line and "SANDBOX" in line for line in first_lines), output
+    assert "Traceback" not in output
