@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
+from gateway.schema.arguments import BedfulId
 from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.bedful import BLOCKING_STATUSES, BedfulStatus
@@ -216,7 +217,7 @@ class BedfulQuery:
     async def bedful_booking(
         self,
         info: strawberry.Info[Any, Any],
-        id: strawberry.ID,
+        id: BedfulId,
     ) -> BedfulBooking | None:
         problems = Problems()
         booking_id = problems.bedful_id("id", id)
@@ -233,8 +234,13 @@ class BedfulQuery:
     async def bedful_bookings(
         self,
         info: strawberry.Info[Any, Any],
-        filter: BedfulBookingFilter | None = None,
-        limit: int = 500,
+        filter: Annotated[
+            BedfulBookingFilter | None,
+            strawberry.argument(description="Only bookings matching this."),
+        ] = None,
+        limit: Annotated[
+            int, strawberry.argument(description="At most this many, 1 to 10000.")
+        ] = 500,
     ) -> list[BedfulBooking] | None:
         problems = Problems()
         problems.between("limit", limit, 1, MAX_LIMIT)

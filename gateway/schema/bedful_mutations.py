@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
+from gateway.schema.arguments import BedfulId
 from gateway.schema.bedful import BedfulBooking
 from gateway.schema.bedful_inputs import (
     CreateBedfulBookingInput,
@@ -73,7 +74,7 @@ class BedfulMutation:
     async def create_bedful_booking(
         self,
         info: strawberry.Info[Any, Any],
-        input: CreateBedfulBookingInput,
+        input: Annotated[CreateBedfulBookingInput, strawberry.argument(description="The booking.")],
     ) -> BedfulBooking:
         problems = Problems()
         new = new_bedful_booking(input, problems)
@@ -110,8 +111,11 @@ class BedfulMutation:
     async def update_bedful_booking(
         self,
         info: strawberry.Info[Any, Any],
-        id: strawberry.ID,
-        input: UpdateBedfulBookingInput,
+        id: BedfulId,
+        input: Annotated[
+            UpdateBedfulBookingInput,
+            strawberry.argument(description="The changes; omitted fields stay as they are."),
+        ],
     ) -> BedfulBooking:
         problems = Problems()
         booking_id = problems.bedful_id("id", id)
@@ -139,7 +143,7 @@ class BedfulMutation:
     async def cancel_bedful_booking(
         self,
         info: strawberry.Info[Any, Any],
-        id: strawberry.ID,
+        id: BedfulId,
     ) -> BedfulBooking:
         problems = Problems()
         booking_id = problems.bedful_id("id", id)

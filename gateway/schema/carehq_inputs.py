@@ -110,7 +110,9 @@ _TRI_STATE = (
 
 @strawberry.input(description="Filters for CareHQ rooms; all given filters must match.")
 class RoomFilter:
-    ids: list[strawberry.ID] | None = strawberry.UNSET
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Only these room ids."
+    )
     locations: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description="Rooms in any of these location ids."
     )
@@ -143,7 +145,9 @@ class RoomFilter:
 
 @strawberry.input(description="Filters for CareHQ bookings; all given filters must match.")
 class BookingFilter:
-    ids: list[strawberry.ID] | None = strawberry.UNSET
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Only these booking ids."
+    )
     locations: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description="Bookings at any of these location ids."
     )
@@ -153,7 +157,9 @@ class BookingFilter:
     service_users: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description="Bookings of any of these service users (residents)."
     )
-    booking_types: list[BookingType] | None = strawberry.UNSET
+    booking_types: list[BookingType] | None = strawberry.field(
+        default=strawberry.UNSET, description="Bookings of any of these kinds."
+    )
     cancelled: bool | None = strawberry.field(
         default=strawberry.UNSET, description="Cancelled bookings." + _TRI_STATE + "."
     )

@@ -11,10 +11,11 @@ reads later in the same document see the new state.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
+from gateway.schema.arguments import CareHQId
 from gateway.schema.carehq_inputs import UK, BookingType, RatePeriod
 from gateway.schema.carehq_types import Booking
 from gateway.schema.errors import NotFound
@@ -122,7 +123,7 @@ class CareHQMutation:
     async def create_booking(
         self,
         info: strawberry.Info[Any, Any],
-        input: CreateBookingInput,
+        input: Annotated[CreateBookingInput, strawberry.argument(description="The booking.")],
     ) -> Booking:
         problems = Problems()
         new = new_booking(input, problems)
@@ -168,9 +169,14 @@ class CareHQMutation:
     async def cancel_booking(
         self,
         info: strawberry.Info[Any, Any],
-        id: strawberry.ID,
-        reason: str | None = strawberry.UNSET,
-        notes: str | None = strawberry.UNSET,
+        id: CareHQId,
+        reason: Annotated[
+            str | None,
+            strawberry.argument(description="Why: CareHQ's reason for checkout."),
+        ] = strawberry.UNSET,
+        notes: Annotated[
+            str | None, strawberry.argument(description="Notes: CareHQ's checkout notes.")
+        ] = strawberry.UNSET,
     ) -> Booking:
         problems = Problems()
         problems.carehq_id("id", id)

@@ -8,12 +8,13 @@ other system in the same document still return their data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from gateway.loaders import ById
 from gateway.schema import selection
+from gateway.schema.arguments import CareHQId, Page, PerPage
 from gateway.schema.carehq_inputs import (
     BookingFilter,
     BookingSort,
@@ -41,7 +42,7 @@ class CareHQQuery:
     @strawberry.field(
         description="One CareHQ room by id (archived ones too); `null` if CareHQ has no such room."
     )
-    async def room(self, info: strawberry.Info[Any, Any], id: strawberry.ID) -> Room | None:
+    async def room(self, info: strawberry.Info[Any, Any], id: CareHQId) -> Room | None:
         problems = Problems()
         problems.carehq_id("id", id)
         problems.raise_if_any()
@@ -58,10 +59,14 @@ class CareHQQuery:
     async def rooms(
         self,
         info: strawberry.Info[Any, Any],
-        filter: RoomFilter | None = None,
-        sort_by: list[RoomSort] | None = None,
-        page: int = 1,
-        per_page: int = 10,
+        filter: Annotated[
+            RoomFilter | None, strawberry.argument(description="Only rooms matching this.")
+        ] = None,
+        sort_by: Annotated[
+            list[RoomSort] | None, strawberry.argument(description="Sort keys, first wins.")
+        ] = None,
+        page: Page = 1,
+        per_page: PerPage = 10,
     ) -> RoomPage | None:
         problems = Problems()
         problems.page(page, per_page)
@@ -80,7 +85,7 @@ class CareHQQuery:
         )
 
     @strawberry.field(description="One CareHQ booking by id; `null` if CareHQ has no such booking.")
-    async def booking(self, info: strawberry.Info[Any, Any], id: strawberry.ID) -> Booking | None:
+    async def booking(self, info: strawberry.Info[Any, Any], id: CareHQId) -> Booking | None:
         problems = Problems()
         problems.carehq_id("id", id)
         problems.raise_if_any()
@@ -96,10 +101,14 @@ class CareHQQuery:
     async def bookings(
         self,
         info: strawberry.Info[Any, Any],
-        filter: BookingFilter | None = None,
-        sort_by: list[BookingSort] | None = None,
-        page: int = 1,
-        per_page: int = 10,
+        filter: Annotated[
+            BookingFilter | None, strawberry.argument(description="Only bookings matching this.")
+        ] = None,
+        sort_by: Annotated[
+            list[BookingSort] | None, strawberry.argument(description="Sort keys, first wins.")
+        ] = None,
+        page: Page = 1,
+        per_page: PerPage = 10,
     ) -> BookingPage | None:
         problems = Problems()
         problems.page(page, per_page)

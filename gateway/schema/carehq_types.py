@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -108,8 +108,12 @@ class Room:
     async def bookings(
         self,
         info: strawberry.Info[Any, Any],
-        filter: BookingFilter | None = None,
-        sort_by: list[BookingSort] | None = None,
+        filter: Annotated[
+            BookingFilter | None, strawberry.argument(description="Only bookings matching this.")
+        ] = None,
+        sort_by: Annotated[
+            list[BookingSort] | None, strawberry.argument(description="Sort keys, first wins.")
+        ] = None,
     ) -> list[Booking]:
         problems = Problems()
         query = booking_query(filter, problems)

@@ -158,7 +158,9 @@ class StaysQuery:
         *,
         from_: Annotated[date, strawberry.argument(name="from", description=_FROM)],
         to: Annotated[date, strawberry.argument(description=_TO)],
-        filter: RoomFilter | None = None,
+        filter: Annotated[
+            RoomFilter | None, strawberry.argument(description="Only rooms matching this.")
+        ] = None,
     ) -> list[Room] | None:
         return await available_rooms(info, from_, to, filter)
 
