@@ -77,6 +77,14 @@ class Gateway:
         return data
 
 
+def only_error(body: dict[str, Any]) -> dict[str, Any]:
+    """The one error of a response whose data is null (a failed mutation, a refused document)."""
+    assert body.get("data") is None, body
+    assert len(body["errors"]) == 1, body["errors"]
+    error: dict[str, Any] = body["errors"][0]
+    return error
+
+
 async def start_gateway(sandbox: Sandbox, settings: Settings) -> AsyncIterator[Gateway]:
     app = create_app(settings, sandbox=sandbox)
     async with (

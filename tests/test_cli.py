@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.processes import free_port, run_gateway, start_gateway_process
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_gateway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**_clean_env(), **(env or {})},
-        check=False,
-    )
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("CAREHQ_", "BEDFUL_"))}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_schema_graphql_is_the_exported_schema() -> None:
@@ -66,7 +42,7 @@ def test_schema_graphql_is_the_exported_schema() -> None:
 def test_incomplete_configuration_stops_start_up_with_one_line(
     env: dict[str, str], named: list[str]
 ) -> None:
-    result = run_gateway("serve", "--port", str(_free_port()), env=env)
+    result = run_gateway("serve", "--port", str(free_port()), env=env)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -87,28 +63,7 @@ def test_configuration_errors_never_print_secrets() -> None:
 @pytest.fixture
 def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`gateway serve` on a free port, as the README's first command starts it."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_clean_env(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(
-                "gateway serve did not start: " + (process.stdout.read() if process.stdout else "")
-            )
-        time.sleep(0.1)
+    base, process = start_gateway_process("serve", ready_path="/healthz")
     try:
         yield base, process
     finally:

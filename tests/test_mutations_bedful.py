@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from gateway.sandbox import FaultKind, Sandbox
-from tests.conftest import Gateway, make_settings, start_gateway
+from tests.conftest import Gateway, make_settings, only_error, start_gateway
 
 SITE, UNIT, OTHER_UNIT = 127, 13, 14  # Filly Fields Glamping: Bell Tent, Bell Tent Two
 UNKNOWN_ID = "999999999"
@@ -50,13 +50,6 @@ def creates(sandbox: Sandbox) -> int:
 
 def writes(sandbox: Sandbox) -> list[str]:
     return [r.path for r in sandbox.bedful.requests if r.method == "POST"]
-
-
-def only_error(body: dict[str, Any]) -> dict[str, Any]:
-    assert body.get("data") is None, body
-    assert len(body["errors"]) == 1, body["errors"]
-    error: dict[str, Any] = body["errors"][0]
-    return error
 
 
 # --- create ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.sandbox import FaultKind, Sandbox
 from gateway.schema.writes import field_errors
-from tests.conftest import Gateway, make_settings, start_gateway
+from tests.conftest import Gateway, make_settings, only_error, start_gateway
 
 RESIDENT = "0123456789abcdef01234567"
 UNKNOWN_ID = "ffffffffffffffffffffffff"
@@ -53,13 +53,6 @@ def creates(sandbox: Sandbox) -> int:
 
 def writes(sandbox: Sandbox) -> list[str]:
     return [r.method for r in sandbox.carehq.requests if r.method != "GET"]
-
-
-def only_error(body: dict[str, Any]) -> dict[str, Any]:
-    assert body.get("data") is None, body
-    assert len(body["errors"]) == 1, body["errors"]
-    error: dict[str, Any] = body["errors"][0]
-    return error
 
 
 # --- create ------------------------------------------------------------------------------------

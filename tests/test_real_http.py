@@ -3,8 +3,6 @@ is pointed at it with the same settings it would get for the real CareHQ and Bed
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -13,7 +11,7 @@ import pytest
 
 from gateway.sandbox import Sandbox, credentials
 from tests.conftest import make_settings, start_gateway
-from tests.test_cli import _clean_env, _free_port
+from tests.processes import start_gateway_process
 
 MIXED = "{ rooms(perPage: 2) { items { nameNo } } bedfulBookings(limit: 2) { id } }"
 
@@ -21,25 +19,9 @@ MIXED = "{ rooms(perPage: 2) { items { nameNo } } bedfulBookings(limit: 2) { id 
 @pytest.fixture(scope="module")
 def upstreams() -> Iterator[str]:
     """`gateway sandbox` on a free port; yields its base URL."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "sandbox", "--port", str(port), "--no-rate-limits"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_clean_env(),
+    base, process = start_gateway_process(
+        "sandbox", "--no-rate-limits", ready_path="/_sandbox/carehq/requests"
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(base + "/_sandbox/carehq/requests", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("gateway sandbox did not start") from None
-            time.sleep(0.1)
     try:
         yield base
     finally:

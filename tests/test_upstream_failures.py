@@ -9,6 +9,13 @@ import pytest
 from gateway.sandbox import FaultKind, Sandbox
 from tests.conftest import Gateway
 
+FAULTS_AND_CODES = [
+    (FaultKind.DOWN, "UPSTREAM_UNAVAILABLE"),
+    (FaultKind.ERROR, "UPSTREAM_UNAVAILABLE"),
+    (FaultKind.MALFORMED, "UPSTREAM_UNAVAILABLE"),
+    (FaultKind.RATE_LIMITED, "UPSTREAM_RATE_LIMITED"),
+]
+
 MIXED = """{
   bookings(perPage: 5) { itemCount items { id startDate } }
   bedfulBookings(limit: 5) { id name }
@@ -32,15 +39,7 @@ async def test_calls_to_the_two_systems_run_concurrently(
     assert elapsed < 0.33, f"took {elapsed:.3f}s: the two upstream calls did not overlap"
 
 
-@pytest.mark.parametrize(
-    ("kind", "code"),
-    [
-        (FaultKind.DOWN, "UPSTREAM_UNAVAILABLE"),
-        (FaultKind.ERROR, "UPSTREAM_UNAVAILABLE"),
-        (FaultKind.MALFORMED, "UPSTREAM_UNAVAILABLE"),
-        (FaultKind.RATE_LIMITED, "UPSTREAM_RATE_LIMITED"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "code"), FAULTS_AND_CODES)
 async def test_bedful_failing_leaves_carehq_data(
     gateway: Gateway, sandbox: Sandbox, kind: FaultKind, code: str
 ) -> None:
@@ -54,15 +53,7 @@ async def test_bedful_failing_leaves_carehq_data(
     assert error["extensions"]["upstream"] == "BEDFUL"
 
 
-@pytest.mark.parametrize(
-    ("kind", "code"),
-    [
-        (FaultKind.DOWN, "UPSTREAM_UNAVAILABLE"),
-        (FaultKind.ERROR, "UPSTREAM_UNAVAILABLE"),
-        (FaultKind.MALFORMED, "UPSTREAM_UNAVAILABLE"),
-        (FaultKind.RATE_LIMITED, "UPSTREAM_RATE_LIMITED"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "code"), FAULTS_AND_CODES)
 async def test_carehq_failing_leaves_bedful_data(
     gateway: Gateway, sandbox: Sandbox, kind: FaultKind, code: str
 ) -> None:

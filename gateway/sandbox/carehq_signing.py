@@ -1,6 +1,6 @@
 """CareHQ "signature 2.0" checked the way CareHQ's server checks it (README "Authentication").
 
-Written from the documented algorithm, never imported from `gateway.upstreams`: this is the
+Written from the documented algorithm, never imported from the gateway's own client: this is the
 oracle the gateway's signing client is tested against.
 
     params         = query parameters (GET, DELETE) or form fields (PUT, PATCH, POST)

@@ -13,8 +13,8 @@ by `Emulator.transport()`, the in-process httpx transport the embedded gateway a
 it raises `httpx.ConnectError` exactly as a network client sees a refused connection. Served over
 real HTTP (`gateway sandbox`), "down" answers 503 with an empty body instead.
 
-This package is written from the vendors' docs and never imports `gateway.upstreams`: a bug in
-our clients must not be mirrored by the emulator that is supposed to catch it.
+This package is written from the vendors' docs and never imports the gateway's upstream clients:
+a bug in our clients must not be mirrored by the emulator that is supposed to catch it.
 """
 
 from __future__ import annotations

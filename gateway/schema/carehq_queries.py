@@ -33,6 +33,7 @@ from gateway.schema.carehq_types import (
     RoomPage,
 )
 from gateway.schema.validation import MAX_PER_PAGE, Problems
+from gateway.upstreams.carehq import Page as UpstreamPage
 
 _PAGING = f"`perPage` is 1 to {MAX_PER_PAGE}; `page` counts from 1."
 
@@ -76,13 +77,7 @@ class CareHQQuery:
         result = await info.context.carehq.list_rooms(
             query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
         )
-        return RoomPage(
-            items=[Room.of(record) for record in result.items],
-            item_count=result.item_count,
-            page=result.page,
-            page_count=result.page_count,
-            per_page=result.per_page,
-        )
+        return RoomPage(items=[Room.of(record) for record in result.items], **_counts(result))
 
     @strawberry.field(description="One CareHQ booking by id; `null` if CareHQ has no such booking.")
     async def booking(self, info: strawberry.Info[Any, Any], id: CareHQId) -> Booking | None:
@@ -118,10 +113,13 @@ class CareHQQuery:
         result = await info.context.carehq.list_bookings(
             query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
         )
-        return BookingPage(
-            items=[Booking.of(record) for record in result.items],
-            item_count=result.item_count,
-            page=result.page,
-            page_count=result.page_count,
-            per_page=result.per_page,
-        )
+        return BookingPage(items=[Booking.of(r) for r in result.items], **_counts(result))
+
+
+def _counts(result: UpstreamPage[Any]) -> dict[str, int]:
+    return {
+        "item_count": result.item_count,
+        "page": result.page,
+        "page_count": result.page_count,
+        "per_page": result.per_page,
+    }

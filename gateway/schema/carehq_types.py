@@ -224,7 +224,7 @@ class Booking(Stay):
     async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
         if not self.record.room:
             return []
-        room = await _load_room(info, self.record.room, frozenset({"id", "name_no"}))
+        room = await _load_room(info, self.record.room, ROOM_NEEDS.named("nameNo"))
         name = room.name_no if room is not None else None
         return [StayUnit(id=strawberry.ID(self.record.room), name=name)]
 

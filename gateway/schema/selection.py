@@ -32,11 +32,16 @@ class Needs:
     special: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def of(self, selections: Iterable[Selection]) -> frozenset[str]:
+        """What a selection of this type reads from the record."""
+        return self.named(*(selected.name for selected in fields_of(selections, self.type_names)))
+
+    def named(self, *graphql_fields: str) -> frozenset[str]:
+        """What these GraphQL fields of this type read from the record."""
         wanted = set(self.always)
-        for selected in fields_of(selections, self.type_names):
-            if selected.name in self.special:
-                wanted |= self.special[selected.name]
-            elif (name := snake(selected.name)) in self.record_fields:
+        for graphql_field in graphql_fields:
+            if graphql_field in self.special:
+                wanted |= self.special[graphql_field]
+            elif (name := snake(graphql_field)) in self.record_fields:
                 wanted.add(name)
         return frozenset(wanted)
 
