@@ -34,7 +34,6 @@ from gateway.upstreams.errors import (
 R = TypeVar("R")
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-NAMES = {Upstream.CAREHQ: "CareHQ", Upstream.BEDFUL: "Bedful"}
 
 IDEMPOTENCY_KEY_DESCRIPTION = (
     "Optional, up to 255 characters; use a fresh random value (a UUID) per booking the user "
@@ -79,13 +78,13 @@ def field_errors(arg_errors: dict[str, list[str]], known: Iterable[str]) -> dict
 def rejected(error: UpstreamInvalidRequest, known: Iterable[str]) -> BadUserInput:
     """The `BAD_USER_INPUT` error for an upstream's 400/422, with `extensions.upstream`."""
     fields = field_errors(error.arg_errors, known)
-    message = f"{NAMES[error.upstream]} rejected the input"
+    message = f"{error.upstream.label} rejected the input"
     if fields:
         message += ": " + "; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items())
     elif error.hint:
         message += f": {error.hint}"
     else:
-        message += f" ({NAMES[error.upstream]} does not say which field)"
+        message += f" ({error.upstream.label} does not say which field)"
     bad = BadUserInput(fields, message=message)
     bad.extensions["upstream"] = error.upstream.value
     return bad
@@ -94,7 +93,7 @@ def rejected(error: UpstreamInvalidRequest, known: Iterable[str]) -> BadUserInpu
 def outcome_unknown(upstream: Upstream, what: str, advice: str) -> WriteOutcomeUnknown:
     return WriteOutcomeUnknown(
         upstream,
-        f"{NAMES[upstream]} did not confirm {what}: the outcome is unknown. {advice}",
+        f"{upstream.label} did not confirm {what}: the outcome is unknown. {advice}",
     )
 
 
@@ -148,7 +147,7 @@ async def create_once(
     except IdempotencyKeyBusy as error:
         raise UpstreamUnavailable(
             upstream,
-            f"An earlier request with this idempotencyKey is still waiting for {NAMES[upstream]}; "
+            f"An earlier request with this idempotencyKey is still waiting for {upstream.label}; "
             "retry with the same key in a few seconds.",
         ) from error
     except WriteOutcomeUnknown as error:

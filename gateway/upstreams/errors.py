@@ -46,6 +46,11 @@ class Upstream(StrEnum):
     CAREHQ = "CAREHQ"
     BEDFUL = "BEDFUL"
 
+    @property
+    def label(self) -> str:
+        """How messages name the system: "CareHQ", "Bedful"."""
+        return {"CAREHQ": "CareHQ", "BEDFUL": "Bedful"}[self.value]
+
 
 class UpstreamError(Exception):
     """Base class: an upstream call failed. Catch this to handle every upstream failure."""

@@ -34,7 +34,7 @@ __all__ = [
     "retry_after_seconds",
 ]
 
-NAMES = {Upstream.CAREHQ: "CareHQ", Upstream.BEDFUL: "Bedful"}
+NAMES = {upstream: upstream.label for upstream in Upstream}
 """How messages name each upstream."""
 
 
