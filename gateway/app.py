@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from gateway.auth import BearerTokens
 from gateway.context import GatewayContext, Upstreams
 from gateway.graphiql import SelfHostedGraphQLRouter, mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         ready = all(value == "ok" for value in body.values())
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    if tokens := settings.api_tokens():
+        app.add_middleware(BearerTokens, tokens=tokens)
     app.add_middleware(RequestLog)
     return app
 

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     bedful_requests_per_second: int = Field(5, ge=1, le=1000)
     bedful_requests_per_minute: int = Field(100, ge=1, le=60000)
 
+    gateway_api_tokens: SecretStr | None = None
+    """Comma-separated bearer tokens accepted on /graphql; unset: /graphql is open."""
     gateway_graphiql: bool = True
     gateway_log_level: LogLevel = "INFO"
     gateway_max_query_depth: int = Field(10, ge=2, le=50)
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
             _secret(self.carehq_api_key),
             _secret(self.carehq_api_secret),
         )
+
+    def api_tokens(self) -> tuple[str, ...]:
+        """The accepted bearer tokens (empty: no access control)."""
+        raw = _secret(self.gateway_api_tokens)
+        return tuple(token.strip() for token in raw.split(",") if token.strip())
 
     def bedful_key(self) -> str:
         """The configured Bedful channel key (validated at load)."""

@@ -35,7 +35,9 @@ def run_gateway(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     )
 
 
-def start_gateway_process(*args: str, ready_path: str) -> tuple[str, subprocess.Popen[str]]:
+def start_gateway_process(
+    *args: str, ready_path: str, env: dict[str, str] | None = None
+) -> tuple[str, subprocess.Popen[str]]:
     """`gateway ARGS --port <free>` in the background, once `ready_path` answers; (base URL,
     process). The caller terminates it."""
     port = free_port()
@@ -44,7 +46,7 @@ def start_gateway_process(*args: str, ready_path: str) -> tuple[str, subprocess.
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=clean_env(),
+        env={**clean_env(), **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
