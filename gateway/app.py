@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from gateway.auth import BearerTokens
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         ready = all(value == "ok" for value in body.values())
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     if tokens := settings.api_tokens():
         app.add_middleware(BearerTokens, tokens=tokens)
     app.add_middleware(RequestLog)
