@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from enum import Enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -198,6 +198,22 @@ class BookingFilter:
         default=strawberry.UNSET,
         description="Case-insensitive keyword matched against `notes` and `checkoutNotes`.",
     )
+
+
+RoomFilterArgument = Annotated[
+    RoomFilter | None, strawberry.argument(description="Only rooms matching this.")
+]
+BookingFilterArgument = Annotated[
+    BookingFilter | None, strawberry.argument(description="Only bookings matching this.")
+]
+RoomSortArgument = Annotated[
+    list[RoomSort] | None,
+    strawberry.argument(description="Sort keys, most significant first; default: by id."),
+]
+BookingSortArgument = Annotated[
+    list[BookingSort] | None,
+    strawberry.argument(description="Sort keys, most significant first; default: by id."),
+]
 
 
 # --- translation ------------------------------------------------------------------------------

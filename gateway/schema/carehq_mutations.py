@@ -73,7 +73,7 @@ class CreateBookingInput:
     )
     end_date: date | None = strawberry.field(
         default=strawberry.UNSET,
-        description="The last day, not before `startDate`; omitted: open-ended.",
+        description="The day the booking ends, not before `startDate`; omitted: open-ended.",
     )
     proposed_checkout_date: date | None = strawberry.field(
         default=strawberry.UNSET,

@@ -8,7 +8,7 @@ other system in the same document still return their data.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -16,10 +16,10 @@ from gateway.loaders import ById
 from gateway.schema import selection
 from gateway.schema.arguments import CareHQId, Page, PerPage
 from gateway.schema.carehq_inputs import (
-    BookingFilter,
-    BookingSort,
-    RoomFilter,
-    RoomSort,
+    BookingFilterArgument,
+    BookingSortArgument,
+    RoomFilterArgument,
+    RoomSortArgument,
     booking_query,
     room_query,
     sort_of,
@@ -60,12 +60,8 @@ class CareHQQuery:
     async def rooms(
         self,
         info: strawberry.Info[Any, Any],
-        filter: Annotated[
-            RoomFilter | None, strawberry.argument(description="Only rooms matching this.")
-        ] = None,
-        sort_by: Annotated[
-            list[RoomSort] | None, strawberry.argument(description="Sort keys, first wins.")
-        ] = None,
+        filter: RoomFilterArgument = None,
+        sort_by: RoomSortArgument = None,
         page: Page = 1,
         per_page: PerPage = 10,
     ) -> RoomPage | None:
@@ -96,12 +92,8 @@ class CareHQQuery:
     async def bookings(
         self,
         info: strawberry.Info[Any, Any],
-        filter: Annotated[
-            BookingFilter | None, strawberry.argument(description="Only bookings matching this.")
-        ] = None,
-        sort_by: Annotated[
-            list[BookingSort] | None, strawberry.argument(description="Sort keys, first wins.")
-        ] = None,
+        filter: BookingFilterArgument = None,
+        sort_by: BookingSortArgument = None,
         page: Page = 1,
         per_page: PerPage = 10,
     ) -> BookingPage | None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
 from gateway.loaders import BookingsOfRoom, ById
 from gateway.schema import selection
 from gateway.schema.carehq_inputs import (
-    BookingFilter,
-    BookingSort,
+    BookingFilterArgument,
+    BookingSortArgument,
     BookingType,
     CareType,
     FundingType,
@@ -108,12 +108,8 @@ class Room:
     async def bookings(
         self,
         info: strawberry.Info[Any, Any],
-        filter: Annotated[
-            BookingFilter | None, strawberry.argument(description="Only bookings matching this.")
-        ] = None,
-        sort_by: Annotated[
-            list[BookingSort] | None, strawberry.argument(description="Sort keys, first wins.")
-        ] = None,
+        filter: BookingFilterArgument = None,
+        sort_by: BookingSortArgument = None,
     ) -> list[Booking]:
         problems = Problems()
         query = booking_query(filter, problems)

@@ -24,7 +24,7 @@ from gateway.loaders import all_pages
 from gateway.schema import selection
 from gateway.schema.availability import available_rooms
 from gateway.schema.bedful import BedfulBooking
-from gateway.schema.carehq_inputs import RoomFilter
+from gateway.schema.carehq_inputs import RoomFilterArgument
 from gateway.schema.carehq_types import BOOKING_NEEDS, Booking, Room
 from gateway.schema.errors import ErrorCode, GatewayError, report_partial_failure
 from gateway.schema.stay import BookingSystem, Stay
@@ -158,9 +158,7 @@ class StaysQuery:
         *,
         from_: Annotated[date, strawberry.argument(name="from", description=_FROM)],
         to: Annotated[date, strawberry.argument(description=_TO)],
-        filter: Annotated[
-            RoomFilter | None, strawberry.argument(description="Only rooms matching this.")
-        ] = None,
+        filter: RoomFilterArgument = None,
     ) -> list[Room] | None:
         return await available_rooms(info, from_, to, filter)
 
