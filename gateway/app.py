@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
-from gateway.auth import BearerTokens
+from gateway.auth import BearerTokens, caller_of
 from gateway.context import GatewayContext, Upstreams
 from gateway.graphiql import SelfHostedGraphQLRouter, mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
@@ -76,7 +76,10 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
     )
 
     async def context_getter(request: Request) -> GatewayContext:
-        return GatewayContext(upstreams=request.app.state.upstreams)
+        return GatewayContext(
+            upstreams=request.app.state.upstreams,
+            caller=caller_of(request.headers.get("authorization")),
+        )
 
     schema = build_schema(
         max_depth=settings.gateway_max_query_depth, max_aliases=settings.gateway_max_aliases

@@ -9,12 +9,22 @@ stay open for probes. Tokens are compared in constant time and never logged.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
+
+
+def caller_of(authorization: str | None) -> str:
+    """Who is calling, for scoping per-caller state such as idempotency keys: a digest of the
+    bearer token (never the token itself), or "anonymous" without one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return "anonymous"
+    return hashlib.sha256(token.strip().encode()).hexdigest()[:32]
 
 
 class BearerTokens:

@@ -34,6 +34,7 @@ class Upstreams:
 @dataclass(eq=False)
 class GatewayContext(BaseContext):
     upstreams: Upstreams
+    caller: str = "anonymous"  # scopes idempotency keys: see gateway.auth.caller_of
     partial_errors: list[GraphQLError] = field(default_factory=list)
     operation: dict[str, str | None] = field(default_factory=dict)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.sandbox import Sandbox
 from tests.conftest import make_settings, start_gateway
 from tests.processes import start_gateway_process
+from tests.test_mutations_carehq import CREATE, booking_input
 
 QUERY = {"query": "{ __typename }"}
 
@@ -54,3 +55,25 @@ def test_a_real_upstream_without_tokens_is_warned_about() -> None:
     output, _ = process.communicate(timeout=10)
     assert "GATEWAY_API_TOKENS is not set" in output
     assert "Bedful: https://api.bedful.com" in output
+
+
+async def test_idempotency_keys_belong_to_their_caller(sandbox: Sandbox) -> None:
+    """Two clients that happen to pick the same key neither collide nor see each other's
+    booking."""
+    settings = make_settings(gateway_api_tokens="alice-token,bob-token")
+    async for gateway in start_gateway(sandbox, settings):
+        created = {}
+        for who, rate in (("alice", 100000), ("bob", 90000)):
+            response = await gateway.http.post(
+                "/graphql",
+                json={
+                    "query": CREATE,
+                    "variables": {"input": booking_input(sandbox, rate=rate, idempotencyKey="k1")},
+                },
+                headers={"Authorization": f"Bearer {who}-token"},
+            )
+            body = response.json()
+            assert "errors" not in body, body
+            created[who] = body["data"]["createBooking"]
+    assert created["alice"]["id"] != created["bob"]["id"]
+    assert len(sandbox.carehq.calls("PUT", "/v1/bookings")) == 2

@@ -40,9 +40,10 @@ IDEMPOTENCY_KEY_DESCRIPTION = (
     "means to make. Sending the same key again with the same input returns the booking the "
     "first call made (its current state) instead of creating another one, also while the first "
     "call is still running; the same key with different input is a `BAD_USER_INPUT` error "
-    "naming `idempotencyKey`. Keys are remembered for 24 hours. When a create fails with "
-    "`UPSTREAM_UNAVAILABLE` because its outcome is unknown, retrying with the same key is safe: "
-    "the gateway first looks for the booking the failed call may have made."
+    "naming `idempotencyKey`. Keys are remembered for 24 hours, per caller (API token). "
+    "When a create fails with `UPSTREAM_UNAVAILABLE` because its outcome is unknown, "
+    "retrying with the same key is safe: the gateway first looks for the booking the failed "
+    "call may have made."
 )
 
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
@@ -129,7 +130,7 @@ async def create_once(
             return await create()
         return await run_once(
             info.context.upstreams.idempotency,
-            scope=scope,
+            scope=f"{scope}/{info.context.caller}",  # one caller's keys never meet another's
             key=key,
             payload=payload,
             create=create,
