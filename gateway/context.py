@@ -36,7 +36,6 @@ class GatewayContext(BaseContext):
     upstreams: Upstreams
     caller: str = "anonymous"  # scopes idempotency keys: see gateway.auth.caller_of
     partial_errors: list[GraphQLError] = field(default_factory=list)
-    operation: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
