@@ -18,7 +18,7 @@ import strawberry
 from gateway.loaders import all_pages
 from gateway.schema import selection
 from gateway.schema.carehq_inputs import RoomFilter, room_query
-from gateway.schema.carehq_types import ROOM_NEEDS, Room
+from gateway.schema.carehq_types import BOOKING_NEEDS, ROOM_NEEDS, Room
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import (
     MAX_PER_PAGE,
@@ -60,7 +60,7 @@ async def available_rooms(
         all_pages(
             lambda page: carehq.list_bookings(
                 bookings_query,
-                fields={"room"},
+                fields=BOOKING_NEEDS.named("roomId"),
                 sort=_BOOKINGS_BY_ID,
                 page=page,
                 per_page=MAX_PER_PAGE,

@@ -10,6 +10,7 @@ reads later in the same document see the new state.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -253,11 +254,7 @@ async def find_created(
     return None
 
 
-_COMPARED = (
-    "booking_type", "rate", "rate_period", "room", "service_user", "start_date", "end_date",
-    "proposed_checkout_date", "check_in", "checkout", "respite", "notes", "checkout_notes",
-    "reason_for_checkout",
-)  # fmt: skip
+_COMPARED = tuple(field.name for field in dataclasses.fields(NewCareHQBooking))
 
 
 def _matches(booking: CareHQBooking, new: NewCareHQBooking) -> bool:

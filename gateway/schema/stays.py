@@ -177,7 +177,7 @@ async def _carehq_stays(
         starts_before=end,
     )
     # `start_date` orders the list whatever the selection reads.
-    fields = BOOKING_NEEDS.of(selection.current(info)) | {"start_date"}
+    fields = BOOKING_NEEDS.of(selection.current(info)) | BOOKING_NEEDS.named("startDate")
     carehq = info.context.carehq
     records = await all_pages(
         lambda page: carehq.list_bookings(
