@@ -42,7 +42,9 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
     settings = settings or Settings.load()
     if sandbox is None and (settings.carehq_is_sandbox or settings.bedful_is_sandbox):
         sandbox = Sandbox(
-            seed=settings.gateway_sandbox_seed, latency_ms=settings.gateway_sandbox_latency_ms
+            seed=settings.gateway_sandbox_seed,
+            latency_ms=settings.gateway_sandbox_latency_ms,
+            rate_limits=settings.gateway_sandbox_rate_limits,
         )
 
     @asynccontextmanager
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         multipart_uploads_enabled=False,
     )
     app.include_router(router, prefix="/graphql")
+    app.state.sandbox = sandbox  # the built-in emulators, if any: for inspection
     if settings.gateway_graphiql:
         mount_graphiql_assets(app, "/graphiql-assets")
 

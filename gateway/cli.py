@@ -38,7 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox.add_argument("--latency-ms", type=int, default=0, help="added to every response")
     sandbox.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     sandbox.add_argument(
-        "--no-rate-limits", action="store_true", help="do not enforce Bedful's 5/s and 100/min"
+        "--no-rate-limits",
+        action="store_true",
+        help="for benchmarks: lift every rate limit (CareHQ's 50/s, Bedful's 5/s and 100/min)",
+    )
+    sandbox.add_argument(
+        "--no-signature-check",
+        action="store_true",
+        help="for benchmarking a peer that cannot sign: accept unsigned CareHQ requests",
     )
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
@@ -87,8 +94,15 @@ def _serve(host: str, port: int) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     configure_logging("INFO")
     sandbox = Sandbox(
-        seed=args.seed, latency_ms=args.latency_ms, bedful_rate_limits=not args.no_rate_limits
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        rate_limits=not args.no_rate_limits,
+        signature_check=not args.no_signature_check,
     )
+    if args.no_rate_limits:
+        logger.warning("sandbox: rate limits lifted (--no-rate-limits): not like the real APIs")
+    if args.no_signature_check:
+        logger.warning("sandbox: CareHQ accepts unsigned requests (--no-signature-check)")
     base = f"http://{args.host}:{args.port}"
     print(
         "Sandbox upstreams (generated demo data; these credentials are public):\n"
@@ -99,7 +113,8 @@ def _sandbox(args: argparse.Namespace) -> int:
         f"  BEDFUL_BASE_URL={base}/bedful\n"
         f"  BEDFUL_API_KEY={credentials.BEDFUL_API_KEY}\n"
         f"Faults: POST {base}/_sandbox/{{carehq|bedful}}/faults, e.g. "
-        '{"kind": "slow", "delay_ms": 2000}',
+        '{"kind": "slow", "delay_ms": 2000}\n'
+        f"Calls so far: GET {base}/_sandbox/stats",
         flush=True,
     )
     uvicorn.run(sandbox.app(), host=args.host, port=args.port, log_config=None)

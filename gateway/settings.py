@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     gateway_allow_insecure_upstreams: bool = False
     gateway_sandbox_seed: int = 1
     gateway_sandbox_latency_ms: int = Field(0, ge=0, le=60000)
+    gateway_sandbox_rate_limits: bool = True
+    """False lifts the built-in sandboxes' rate limits (load tests only; the real APIs have them)."""
 
     @property
     def carehq_is_sandbox(self) -> bool:

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from gateway.app import create_app
 from gateway.sandbox import Sandbox
 from tests.conftest import Gateway, make_settings, start_gateway
 
@@ -130,3 +131,12 @@ async def test_graphiql_can_be_turned_off(sandbox: Sandbox) -> None:
         assert "graphiql" not in page.text.lower()
         answer = await gateway.http.post("/graphql", json={"query": "{ __typename }"})
         assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("limited", [True, False])
+def test_the_built_in_sandboxes_rate_limits_can_be_lifted_for_load_tests(limited: bool) -> None:
+    overrides = {} if limited else {"gateway_sandbox_rate_limits": False}
+    sandbox: Sandbox = create_app(make_settings(**overrides)).state.sandbox
+    assert sandbox.carehq.rate_limits is limited
+    assert sandbox.bedful.rate_limits is limited
+    assert sandbox.carehq.signature_check  # never lifted for `gateway serve`

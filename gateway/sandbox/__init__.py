@@ -25,15 +25,35 @@ System = Literal["carehq", "bedful"]
 
 
 class Sandbox:
-    """Both emulated upstreams, seeded deterministically (same seed, same data)."""
+    """Both emulated upstreams, seeded deterministically (same seed, same data).
+
+    Faithful by default. For benchmarks only: `rate_limits=False` lifts every rate limit (CareHQ's
+    and Bedful's), `bedful_rate_limits=False` only Bedful's, and `signature_check=False` lets
+    unsigned CareHQ requests in (for a peer such as GraphQL Mesh, which cannot sign).
+    """
 
     def __init__(
-        self, *, seed: int = 1, latency_ms: int = 0, bedful_rate_limits: bool = True
+        self,
+        *,
+        seed: int = 1,
+        latency_ms: int = 0,
+        rate_limits: bool = True,
+        bedful_rate_limits: bool = True,
+        signature_check: bool = True,
     ) -> None:
-        self.carehq = CareHQSandbox(seed=seed, latency_ms=latency_ms)
-        self.bedful = BedfulSandbox(
-            seed=seed, latency_ms=latency_ms, rate_limits=bedful_rate_limits
+        self.carehq = CareHQSandbox(
+            seed=seed,
+            latency_ms=latency_ms,
+            rate_limits=rate_limits,
+            signature_check=signature_check,
         )
+        self.bedful = BedfulSandbox(
+            seed=seed, latency_ms=latency_ms, rate_limits=rate_limits and bedful_rate_limits
+        )
+
+    def stats(self) -> dict[str, int]:
+        """Requests each emulated upstream has seen since it started."""
+        return {"carehq": self.carehq.seen, "bedful": self.bedful.seen}
 
     def emulator(self, system: System) -> Emulator:
         return self.carehq if system == "carehq" else self.bedful

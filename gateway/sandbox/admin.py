@@ -2,7 +2,8 @@
 
     POST   /_sandbox/{carehq|bedful}/faults    {"kind": "slow", "delay_ms": 2000, "times": 1}
     DELETE /_sandbox/{carehq|bedful}/faults    clears them
-    GET    /_sandbox/{carehq|bedful}/requests  recorded requests (method, path, params; no bodies)
+    GET    /_sandbox/{carehq|bedful}/requests  the recent requests (method, path, params; no bodies)
+    GET    /_sandbox/stats                     {"carehq": <requests so far>, "bedful": <...>}
 
 In-process users (the tests, the embedded gateway) call `Emulator.inject` directly instead.
 """
@@ -56,7 +57,11 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             [{"method": r.method, "path": r.path, "params": r.params} for r in emulator.requests]
         )
 
+    async def stats(_: Request) -> Response:
+        return JSONResponse(sandbox.stats())
+
     return [
+        Route("/stats", stats, methods=["GET"]),
         Route("/{system}/faults", faults, methods=["POST", "DELETE"]),
         Route("/{system}/requests", requests, methods=["GET"]),
     ]

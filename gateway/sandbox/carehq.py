@@ -62,6 +62,11 @@ class CareHQSandbox(Emulator):
 
     `clock` (epoch seconds) drives the signature timestamp window, the rate-limit windows and
     the `created` / `modified` / default `start_date` of bookings made through the API.
+
+    Two less-faithful switches exist for benchmarking a peer that cannot sign requests (GraphQL
+    Mesh), never as defaults: `rate_limits=False` answers every request (no 429, no
+    `X-CareHQ-RateLimit-*` headers, as an API without limits would) and `signature_check=False`
+    accepts unsigned requests (the method, path and parameters are still checked).
     """
 
     def __init__(
@@ -70,6 +75,8 @@ class CareHQSandbox(Emulator):
         seed: int = 1,
         latency_ms: int = 0,
         rate_limit_per_second: int = 50,
+        rate_limits: bool = True,
+        signature_check: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.clock = clock
@@ -78,6 +85,8 @@ class CareHQSandbox(Emulator):
         self.api_key = CAREHQ_API_KEY
         self.api_secret = CAREHQ_API_SECRET
         self.rate_limit_per_second = rate_limit_per_second
+        self.rate_limits = rate_limits
+        self.signature_check = signature_check
         self._verifier = SignatureVerifier(
             {self.api_key: ApiKey(self.account_id, self.api_secret)}, clock
         )
@@ -94,6 +103,8 @@ class CareHQSandbox(Emulator):
         super().__init__(app, name="carehq", latency_ms=latency_ms)
 
     async def _handle(self, request: Request) -> JSONResponse:
+        if not self.rate_limits:
+            return await self._answer(request)
         allowed, limit_headers = self._limiter.take(request.headers.get(API_KEY_HEADER, ""))
         if allowed:
             response = await self._answer(request)
@@ -118,7 +129,8 @@ class CareHQSandbox(Emulator):
         path = _route_path(request.scope)
         params = await _signed_params(request)
         try:
-            self._verifier.verify(method, path, request.headers, params)
+            if self.signature_check:
+                self._verifier.verify(method, path, request.headers, params)
         except SignatureError as exc:
             raise _Refused(401, exc.hint) from exc
         match = _PATH.fullmatch(path)

@@ -2,8 +2,11 @@
 
 Each emulator (`CareHQSandbox`, `BedfulSandbox`) is an ASGI app wrapped by `Emulator`, which
 
-* records every request that reaches it (`Emulator.requests`), so tests can assert which upstream
-  calls the gateway made and with which parameters;
+* counts every request that reaches it (`Emulator.seen`, for `GET /_sandbox/stats`) and keeps the
+  most recent ones (`Emulator.requests`, the last `RECENT_REQUESTS`), so tests can assert which
+  upstream calls the gateway made, with which parameters, when, and how they were answered. Only a
+  short ring is kept: a long-running sandbox (`gateway serve` without upstreams, a benchmark) must
+  not grow with every request, nor hold every header and body it was ever sent;
 * adds `latency_ms` to every answer (the `--latency-ms` of `gateway sandbox`);
 * applies injected faults (`Emulator.inject`): the upstream is down, answers 5xx, is slow, answers
   malformed JSON, or answers 429.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +34,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+RECENT_REQUESTS = 1000
+"""How many of the latest requests an emulator keeps for inspection (older ones are dropped)."""
 
 
 class FaultKind(StrEnum):
@@ -98,8 +105,9 @@ class Emulator:
     def __init__(self, app: ASGIApp, *, name: str, latency_ms: int = 0) -> None:
         self.name = name
         self.latency_ms = latency_ms
-        self.requests: list[RecordedRequest] = []
+        self.seen = 0  # every request that reached the emulator since it started (never reset)
         self.refused = 0  # connections refused by a DOWN fault (they never became requests)
+        self._recent: deque[RecordedRequest] = deque(maxlen=RECENT_REQUESTS)
         self._app = app
         self._faults: list[Fault] = []
 
@@ -148,16 +156,22 @@ class Emulator:
         return False
 
     # --- what was seen -----------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The most recent requests (at most `RECENT_REQUESTS`), oldest first."""
+        return list(self._recent)
+
     def calls(self, method: str | None = None, path: str | None = None) -> list[RecordedRequest]:
         """Recorded requests, optionally only those with this method and/or exact path."""
         return [
             r
-            for r in self.requests
+            for r in self._recent
             if (method is None or r.method == method.upper()) and (path is None or r.path == path)
         ]
 
     def reset_calls(self) -> None:
-        self.requests.clear()
+        """Forget the recent requests and refused connections (`seen` keeps counting)."""
+        self._recent.clear()
         self.refused = 0
 
     # --- ASGI --------------------------------------------------------------------------------
@@ -168,7 +182,8 @@ class Emulator:
         body = await _read_body(receive)
         method: str = scope["method"]
         record = _record(scope, body)
-        self.requests.append(record)
+        self.seen += 1
+        self._recent.append(record)
 
         async def send_and_note_status(message: Message) -> None:
             if message["type"] == "http.response.start":
