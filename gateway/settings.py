@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     gateway_sandbox_seed: int = 1
     gateway_sandbox_latency_ms: int = Field(0, ge=0, le=60000)
     gateway_sandbox_rate_limits: bool = True
-    """False lifts the built-in sandboxes' rate limits (load tests only; the real APIs have them)."""
+    """False lifts the built-in sandboxes' rate limits (load tests only; real APIs have them)."""
 
     @property
     def carehq_is_sandbox(self) -> bool:
