@@ -18,9 +18,10 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
-from gateway.auth import BearerTokens, caller_of
+from gateway.auth import Authenticator
 from gateway.context import GatewayContext, Upstreams
-from gateway.graphiql import SelfHostedGraphQLRouter, mount_graphiql_assets
+from gateway.endpoint import GatewayRouter
+from gateway.graphiql import mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
 from gateway.logging import RequestLog
 from gateway.sandbox import Sandbox, credentials
@@ -78,16 +79,15 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
     )
 
     async def context_getter(request: Request) -> GatewayContext:
-        return GatewayContext(
-            upstreams=request.app.state.upstreams,
-            caller=caller_of(request.headers.get("authorization")),
-        )
+        # `caller` is set by the router once it has authenticated the request.
+        return GatewayContext(upstreams=request.app.state.upstreams)
 
     schema = build_schema(
         max_depth=settings.gateway_max_query_depth, max_aliases=settings.gateway_max_aliases
     )
-    router: SelfHostedGraphQLRouter[GatewayContext, None] = SelfHostedGraphQLRouter(
+    router = GatewayRouter(
         schema,
+        authenticator=Authenticator(settings.api_tokens()),
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.gateway_graphiql else None,
         assets_url="/graphiql-assets",
@@ -118,8 +118,6 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
 
     # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    if tokens := settings.api_tokens():
-        app.add_middleware(BearerTokens, tokens=tokens)
     app.add_middleware(RequestLog)
     return app
 

@@ -10,6 +10,7 @@ the variables), never discovered at the first query. Secrets are `SecretStr`: th
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
@@ -81,7 +82,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_incomplete_upstreams(self) -> Self:
-        problems: list[str] = []
+        problems: list[str] = _token_problems(self.gateway_api_tokens)
         if self.carehq_base_url:
             missing = [
                 name
@@ -121,6 +122,28 @@ def _present(value: str | SecretStr | None) -> bool:
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     return bool(value and value.strip())
+
+
+# What a bearer token can be (RFC 6750 section 2.1); any other token could never be presented.
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def _token_problems(value: SecretStr | None) -> list[str]:
+    """A set GATEWAY_API_TOKENS without a usable token must not quietly leave /graphql open."""
+    if value is None:
+        return []
+    tokens = [token.strip() for token in value.get_secret_value().split(",")]
+    if not any(tokens):
+        return [
+            "GATEWAY_API_TOKENS is set but holds no token (comma-separated); "
+            "unset it to run without access control"
+        ]
+    if not all(_TOKEN.fullmatch(token) for token in tokens if token):
+        return [
+            "GATEWAY_API_TOKENS: a token may hold only letters, digits and -._~+/ "
+            "(trailing =), as in an `Authorization: Bearer` header"
+        ]
+    return []
 
 
 def _url_problems(name: str, url: str, settings: Settings) -> list[str]:

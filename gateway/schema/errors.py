@@ -2,6 +2,11 @@
 decides which.
 
     code                    raised for
+    UNAUTHENTICATED         the request has no valid bearer token and tokens are configured
+                            (HTTP 401, before anything executes: `gateway.endpoint`)
+    BAD_REQUEST             the HTTP request is not a GraphQL request the gateway serves: a body
+                            that is not a JSON object, a parameter given twice, another method
+                            or content type, no query (HTTP 4xx, before anything executes)
     BAD_USER_INPUT          `BadUserInput` (our validation, before any upstream call), a document
                             that does not parse or validate, an upstream 400/422
                             (`UpstreamInvalidRequest`); `extensions.fields` names the input fields
@@ -42,6 +47,8 @@ logger = logging.getLogger("gateway.errors")
 
 @strawberry.enum(description="The value of `extensions.code` on every error the gateway returns.")
 class ErrorCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    BAD_REQUEST = "BAD_REQUEST"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"

@@ -1,0 +1,201 @@
+"""`/graphql`: Strawberry's router with the gateway's rules at the HTTP edge.
+
+Every decision here is taken on the request as Strawberry itself parses it, in the router, so it
+cannot disagree with what then executes:
+
+* authentication (`gateway.auth`): a request that will not render the GraphiQL page can run an
+  operation, so it needs a valid token when tokens are configured; decided with Strawberry's own
+  `should_render_graphql_ide` on the same request object, whatever the method, path spelling or
+  encoding of the parameters;
+* the request is read by one parser (`parse_http_body`): a JSON object body, or GET parameters,
+  each named at most once; anything else is a coded 4xx JSON error, never a 500;
+* no WebSocket: the schema has no subscriptions, and a WebSocket could otherwise carry queries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, cast, overload
+
+from cross_web import HTTPException
+from fastapi.routing import APIWebSocketRoute as WebSocketRoute
+from starlette.responses import Response
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types.unset import UNSET
+
+from gateway.auth import ANONYMOUS, Authenticator, Unauthenticated
+from gateway.context import GatewayContext
+from gateway.graphiql import SelfHostedGraphQLRouter
+from gateway.schema.errors import ErrorCode
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter
+    from starlette.requests import Request
+    from starlette.websockets import WebSocket
+    from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+
+# The parameters of a GraphQL request (GraphQL over HTTP, section "Request Parameters").
+_PARAMETERS = ("query", "operationName", "variables", "extensions")
+
+
+class RequestError(Exception):
+    """A request that is not a GraphQL request we serve: answered with `status` and one error
+    carrying `code`, before anything executes."""
+
+    def __init__(
+        self,
+        status: int,
+        code: ErrorCode,
+        message: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+
+
+class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
+    """The gateway's `/graphql`. Takes `SelfHostedGraphQLRouter`'s arguments plus
+    `authenticator`; WebSocket subscriptions are always off (the schema has none)."""
+
+    def __init__(self, *args: Any, authenticator: Authenticator, **kwargs: Any) -> None:
+        super().__init__(*args, subscription_protocols=(), **kwargs)
+        self.authenticator = authenticator
+        # Strawberry always adds a WebSocket route; without it a handshake meets no route and is
+        # closed before it is accepted (HTTP 403).
+        self.routes[:] = [route for route in self.routes if not isinstance(route, WebSocketRoute)]
+
+    @overload
+    async def run(
+        self,
+        request: Request,
+        context: GatewayContext = UNSET,
+        root_value: None = UNSET,
+    ) -> Response: ...
+
+    @overload
+    async def run(
+        self,
+        request: WebSocket,
+        context: GatewayContext = UNSET,
+        root_value: None = UNSET,
+    ) -> WebSocket: ...
+
+    async def run(
+        self,
+        request: Request | WebSocket,
+        context: GatewayContext = UNSET,
+        root_value: None = UNSET,
+    ) -> Response | WebSocket:
+        if self.is_websocket_request(request):
+            return await self.reject_websocket(request)
+        http_request = cast("Request", request)
+        try:
+            adapter = self.request_adapter_class(http_request)
+            # Exactly Strawberry's own test, on the same request: anything else executes.
+            renders_ide = self.graphql_ide is not None and self.should_render_graphql_ide(adapter)
+            if not renders_ide:
+                context.caller = self._caller(http_request)
+            return await super().run(http_request, context, root_value)
+        except RequestError as error:
+            return self.error_response(error)
+        except HTTPException as error:  # Strawberry's own refusals (method, operation type)
+            status, reason = error.status_code, error.reason
+            return self.error_response(RequestError(status, ErrorCode.BAD_REQUEST, reason))
+
+    def _caller(self, request: Request) -> str:
+        try:
+            return self.authenticator.caller(request.headers.getlist("authorization"))
+        except Unauthenticated as error:
+            raise RequestError(
+                401,
+                ErrorCode.UNAUTHENTICATED,
+                error.message,
+                headers={"WWW-Authenticate": 'Bearer realm="gateway"'},
+            ) from None
+
+    async def execute_operation(  # noqa: PLR0917 (Strawberry's signature)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: GatewayContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # The one road to execution: refuse it to a caller `run` did not authenticate, should
+        # Strawberry ever take a request `run` judged to be the IDE page to execution instead.
+        if self.authenticator.required and context.caller == ANONYMOUS:
+            raise RequestError(401, ErrorCode.UNAUTHENTICATED, "Authentication required.")
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        if request.method == "GET":
+            data = self._query_parameters(request)
+        else:
+            content_type, _ = parse_content_type(request.content_type or "")
+            if content_type != "application/json":
+                raise RequestError(
+                    415,
+                    ErrorCode.BAD_REQUEST,
+                    "Send the GraphQL request as `Content-Type: application/json`.",
+                )
+            data = self._json(await request.get_body(), "The request body")
+            if not isinstance(data, dict):
+                raise RequestError(
+                    400,
+                    ErrorCode.BAD_REQUEST,
+                    "The request body must be a JSON object "
+                    '(`{"query": ..., "variables": ...}`); batches are not supported.',
+                )
+        return _request_data(data)
+
+    def _query_parameters(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        params = request.query_params
+        data: dict[str, Any] = {}
+        for name in _PARAMETERS:
+            values = params.getlist(name)  # type: ignore[attr-defined]  # a Starlette multi-dict
+            if len(values) > 1:
+                raise RequestError(
+                    400, ErrorCode.BAD_REQUEST, f"The parameter `{name}` is given more than once."
+                )
+            if values:
+                value = values[0]
+                is_json = name in ("variables", "extensions")
+                data[name] = self._json(value, f"`{name}`") if is_json and value else value
+        return data
+
+    def _json(self, text: str | bytes, what: str) -> Any:
+        try:
+            return self.decode_json(text)
+        except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, nested too deep
+            raise RequestError(400, ErrorCode.BAD_REQUEST, f"{what} is not valid JSON.") from None
+
+    def error_response(self, error: RequestError) -> Response:
+        body = {"errors": [{"message": error.message, "extensions": {"code": error.code.value}}]}
+        return Response(
+            json.dumps(body),
+            status_code=error.status,
+            media_type="application/json",
+            headers=error.headers,
+        )
+
+
+def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
+    for name, kind, types in (
+        ("query", "a string", (str,)),
+        ("operationName", "a string", (str,)),
+        ("variables", "an object", (dict,)),
+        ("extensions", "an object", (dict,)),
+    ):
+        if data.get(name) is not None and not isinstance(data[name], types):
+            raise RequestError(400, ErrorCode.BAD_REQUEST, f"`{name}` must be {kind} or null.")
+    return GraphQLRequestData(
+        query=data.get("query"),
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+    )
