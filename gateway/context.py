@@ -1,8 +1,9 @@
 """The per-request context every resolver sees as `info.context`.
 
 It carries the process-wide upstream clients (shared httpx connection pools and rate limiters:
-built once by the app's lifespan) and this request's own loaders, so that the batching and caching
-of one request never leak into another (a cached booking must not be shown to the next caller).
+built once by the app's lifespan) and this request's own read layer (`gateway.reads`), so that the
+batching of one request never leaks into another (a cached booking must not be shown to the next
+caller). Resolvers read through `reads` only; the clients are used directly for writes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from graphql import GraphQLError
 from strawberry.fastapi import BaseContext
 
-from gateway.loaders import Loaders
+from gateway.reads import Reads
 
 if TYPE_CHECKING:
     from gateway.idempotency import IdempotencyStore
@@ -49,5 +50,6 @@ class GatewayContext(BaseContext):
         return self.upstreams.bedful
 
     @cached_property
-    def loaders(self) -> Loaders:
-        return Loaders(self.carehq, self.bedful)
+    def reads(self) -> Reads:
+        """This request's read layer: every resolver reads through it (`gateway.reads`)."""
+        return Reads(self.carehq, self.bedful)

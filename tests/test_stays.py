@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from gateway.sandbox import Sandbox
-from gateway.schema import stays as stays_module
+from gateway.upstreams import bedful as bedful_api
 from tests.conftest import Gateway
 
 FROM, TO = "2031-06-01", "2031-06-15"
@@ -180,7 +180,7 @@ async def test_asks_carehq_for_the_overlap_and_bedful_for_everything(
     assert carehq.param("filters-cancelled") is None
     assert carehq.param("per_page") == "100"
     (bedful,) = sandbox.bedful.calls("GET", "/bookings")
-    assert dict(bedful.params) == {"limit": str(stays_module.BEDFUL_LIST_LIMIT)}
+    assert dict(bedful.params) == {"limit": str(bedful_api.LIST_LIMIT)}
 
 
 async def test_follows_every_carehq_page(gateway: Gateway, sandbox: Sandbox) -> None:
@@ -240,7 +240,7 @@ async def test_site_ids_make_one_bedful_call_per_site(gateway: Gateway, sandbox:
     assert sorted(s["id"] for s in found) == sorted([at_133, at_141])
     calls = sandbox.bedful.calls("GET", "/bookings")
     assert sorted(c.param("site_id") or "" for c in calls) == ["133", "141"]
-    assert {c.param("limit") for c in calls} == {str(stays_module.BEDFUL_LIST_LIMIT)}
+    assert {c.param("limit") for c in calls} == {str(bedful_api.LIST_LIMIT)}
 
 
 async def test_include_cancelled_false_leaves_cancelled_stays_out(
@@ -296,7 +296,7 @@ async def test_both_systems_down_fails_the_field_with_both_errors(
 async def test_a_full_bedful_answer_is_reported_as_possibly_truncated(
     gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stays_module, "BEDFUL_LIST_LIMIT", 3)
+    monkeypatch.setattr(bedful_api, "LIST_LIMIT", 3)
     first = min(sandbox.bedful.store.find(site_id=152, limit=3), key=lambda b: b["id"])
     start, end = first["starts_at"][:10], first["ends_at"][:10]
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.schema.validation import MAX_PER_PAGE
+from gateway.upstreams.carehq import MAX_PER_PAGE
 
 CareHQId = Annotated[
     strawberry.ID,

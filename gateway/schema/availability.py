@@ -15,22 +15,11 @@ from typing import Any
 
 import strawberry
 
-from gateway.loaders import all_pages
 from gateway.schema import selection
 from gateway.schema.carehq_inputs import RoomFilter, room_query
 from gateway.schema.carehq_types import BOOKING_NEEDS, ROOM_NEEDS, Room
 from gateway.schema.validation import Problems
-from gateway.upstreams.carehq import (
-    MAX_PER_PAGE,
-    BookingQuery,
-    BookingSortKey,
-    RoomSortKey,
-    Sort,
-    YesNo,
-)
-
-_ROOMS_BY_ID = (Sort(RoomSortKey.ID),)  # stable pages while they are fetched concurrently
-_BOOKINGS_BY_ID = (Sort(BookingSortKey.ID),)
+from gateway.upstreams.carehq import BookingQuery, YesNo
 
 
 async def available_rooms(
@@ -50,22 +39,10 @@ async def available_rooms(
         starts_before=end,
     )
     fields = ROOM_NEEDS.of(selection.current(info))
-    carehq = info.context.carehq
+    carehq = info.context.reads.carehq
     rooms, bookings = await asyncio.gather(
-        all_pages(
-            lambda page: carehq.list_rooms(
-                rooms_query, fields=fields, sort=_ROOMS_BY_ID, page=page, per_page=MAX_PER_PAGE
-            )
-        ),
-        all_pages(
-            lambda page: carehq.list_bookings(
-                bookings_query,
-                fields=BOOKING_NEEDS.named("roomId"),
-                sort=_BOOKINGS_BY_ID,
-                page=page,
-                per_page=MAX_PER_PAGE,
-            )
-        ),
+        carehq.all_rooms(rooms_query, fields=fields),
+        carehq.all_bookings(bookings_query, fields=BOOKING_NEEDS.named("roomId")),
     )
     taken = {booking.room for booking in bookings}
     return [Room.of(room) for room in rooms if room.id not in taken]

@@ -1,27 +1,26 @@
 """Bedful's bookings as GraphQL types, and the `bedfulBooking` / `bedfulBookings` queries.
 
 Bedful has no paging and no multi-id request, and allows 5 requests a second and 100 a minute per
-key: by-id lookups go through the request's loader (one call per distinct id, concurrently, paced
-by the client's limiter). Money is integer minor units of the booking's currency; Bedful's UTC
-midnights become `Date`s in the `Stay` fields, its zero time becomes `null`.
+key: every read goes through the read layer (`gateway.reads.bedful`): one call per distinct id,
+concurrently, paced by the client's limiter. Money is integer minor units of the booking's
+currency; Bedful's UTC midnights become `Date`s in the `Stay` fields, its zero time becomes `null`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 
+from gateway.reads.bedful import BedfulFilter
 from gateway.schema.arguments import BedfulId
 from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
-from gateway.upstreams.bedful import BLOCKING_STATUSES, BedfulStatus
+from gateway.upstreams.bedful import BLOCKING_STATUSES, LIST_LIMIT, BedfulStatus
 from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
 from gateway.upstreams.bedful_currencies import currency_code
-
-MAX_LIMIT = 10_000
 
 
 @strawberry.enum(description="The status of a Bedful booking.")
@@ -222,13 +221,14 @@ class BedfulQuery:
         problems = Problems()
         booking_id = problems.bedful_id("id", id)
         problems.raise_if_any()
-        record = await info.context.loaders.bedful_bookings.load(booking_id)
+        record = await info.context.reads.bedful.booking(booking_id)
         return BedfulBooking.of(record) if record is not None else None
 
     @strawberry.field(
         description=(
-            "Bedful bookings matching `filter`, at most `limit` (1 to 10000; Bedful's default "
-            "is 500), in Bedful's order. Bedful has no paging: narrow with `filter` instead."
+            f"Bedful bookings matching `filter`, at most `limit` (1 to {LIST_LIMIT}; Bedful's "
+            "default is 500), in Bedful's order. Bedful has no paging: narrow with `filter` "
+            "instead."
         )
     )
     async def bedful_bookings(
@@ -239,25 +239,22 @@ class BedfulQuery:
             strawberry.argument(description="Only bookings matching this."),
         ] = None,
         limit: Annotated[
-            int, strawberry.argument(description="At most this many, 1 to 10000.")
+            int, strawberry.argument(description=f"At most this many, 1 to {LIST_LIMIT}.")
         ] = 500,
     ) -> list[BedfulBooking] | None:
         problems = Problems()
-        problems.between("limit", limit, 1, MAX_LIMIT)
+        problems.between("limit", limit, 1, LIST_LIMIT)
         filter = filter or BedfulBookingFilter()
         if filter.status is BedfulBookingStatus.OTHER:
             problems.add("status", "OTHER stands for statuses unknown to the gateway")
-        query = {
-            "id": problems.bedful_id("id", filter.id),
-            "user_id": problems.bedful_id("userId", filter.user_id),
-            "site_id": problems.bedful_id("siteId", filter.site_id),
-            "status": filter.status.value if filter.status is not None else None,
-        }
+        where = BedfulFilter(
+            id=problems.bedful_id("id", filter.id),
+            user_id=problems.bedful_id("userId", filter.user_id),
+            site_id=problems.bedful_id("siteId", filter.site_id),
+            status=cast("int", filter.status.value) if filter.status is not None else None,
+        )
         problems.raise_if_any()
-        records = await info.context.bedful.list_bookings(**query, limit=limit)
-        loader = info.context.loaders.bedful_bookings
-        for record in records:
-            loader.prime(record.id, record)
+        records = await info.context.reads.bedful.bookings(where, limit=limit)
         return [BedfulBooking.of(record) for record in records]
 
 

@@ -1,17 +1,17 @@
 """Bedful writes: `createBedfulBooking`, `updateBedfulBooking`, `cancelBedfulBooking`.
 
 Inputs and their checks are in `bedful_inputs`. Creates are never retried by the client; with an
-`idempotencyKey` they are made at most once (`gateway.idempotency`), and a create whose outcome
-was unknown is looked up before it is tried again (`find_created`). Cancel reads the booking
-first: an already-cancelled booking is returned as it is, without a write. Every write's answer
-is put into the request's loader, so reads later in the same document see it. Bedful allows 5
-requests a second: each mutation makes one or two calls (reads before writes where needed).
+`idempotencyKey` they are made at most once (`gateway.idempotency`), and a create whose outcome was
+unknown is looked up before it is tried again (`gateway.upstreams.bedful_recovery`). Cancel reads
+the booking first: an already-cancelled booking is returned as it is, without a write. Every
+write's answer is given to the read layer (`gateway.reads.bedful`), so reads later in the same
+document see it. Bedful allows 5 requests a second: each mutation makes one or two calls (reads
+before writes where needed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -35,24 +35,13 @@ from gateway.schema.writes import (
     rejected,
 )
 from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
-from gateway.upstreams.bedful import (
-    BedfulBookingChanges,
-    BedfulClient,
-    BedfulStatus,
-    NewBedfulBooking,
-)
+from gateway.upstreams.bedful import BedfulBookingChanges, BedfulClient, BedfulStatus
 from gateway.upstreams.errors import (
     Upstream,
     UpstreamInvalidRequest,
     UpstreamNotFound,
     WriteOutcomeUnknown,
 )
-
-CLOCK_SLACK_SECONDS = 300
-"""How far Bedful's clock may be behind ours when a create of unknown outcome is looked up."""
-RECONCILE_LIMIT = 10_000
-"""Bedful has no paging and no sort parameter: ask for enough of the site's bookings to be
-sure the new one is among them."""
 
 CREATE_FIELDS = input_field_names(CreateBedfulBookingInput)
 UPDATE_FIELDS = input_field_names(UpdateBedfulBookingInput) | {"id"}
@@ -93,11 +82,13 @@ class BedfulMutation:
             payload=new,
             create=lambda: client.create_booking(new),
             fetch=fetch,
-            reconcile=lambda attempted_at: find_created(client, new, attempted_at),
+            reconcile=lambda attempted_at: info.context.reads.bedful.find_created(
+                new, attempted_at
+            ),
             record_id=lambda booking: str(booking.id),
             known_fields=CREATE_FIELDS,
         )
-        info.context.loaders.bedful_changed(record)
+        info.context.reads.bedful.changed(record)
         return BedfulBooking.of(record)
 
     @strawberry.mutation(
@@ -162,9 +153,9 @@ class BedfulMutation:
 
 
 async def _read(info: strawberry.Info[Any, Any], booking_id: int, what: str = "") -> BedfulRecord:
-    """The booking as this request last saw it (the loader: a write earlier in the document
-    has put its answer there), else as Bedful has it now."""
-    record: BedfulRecord | None = await info.context.loaders.bedful_bookings.load(booking_id)
+    """The booking as this request last saw it (a write earlier in the document has given its
+    answer to the read layer), else as Bedful has it now."""
+    record: BedfulRecord | None = await info.context.reads.bedful.booking(booking_id)
     if record is None:
         raise NotFound(
             f"Bedful has no booking with id {booking_id}{' ' + what if what else ''} "
@@ -204,46 +195,5 @@ async def _write(
         raise rejected(error, UPDATE_FIELDS) from error
     except WriteOutcomeUnknown as error:
         raise outcome_unknown(Upstream.BEDFUL, what, advice) from error
-    info.context.loaders.bedful_changed(record)
+    info.context.reads.bedful.changed(record)
     return BedfulBooking.of(record)
-
-
-async def find_created(
-    client: BedfulClient, new: NewBedfulBooking, attempted_at: float
-) -> BedfulRecord | None:
-    """The booking a create of unknown outcome (sent at `attempted_at`, epoch seconds) made, if
-    Bedful has it: the site's (and user's) bookings created since shortly before the attempt
-    with the same guest name, days and units, and every other value the create sent; the
-    earliest when several match."""
-    since = datetime.fromtimestamp(attempted_at - CLOCK_SLACK_SECONDS, UTC)
-    records = await client.list_bookings(
-        site_id=new.site_id, user_id=new.user_id, status=new.status, limit=RECONCILE_LIMIT
-    )
-    found = [
-        (record.created_at, record.id, record)
-        for record in records
-        if record.created_at is not None and record.created_at >= since and _matches(record, new)
-    ]
-    return min(found, key=lambda match: match[:2], default=(None, None, None))[2]
-
-
-_OPTIONAL = ("email", "telephone", "address", "postal_code", "country", "adults", "children")
-
-
-def _matches(record: BedfulRecord, new: NewBedfulBooking) -> bool:
-    days = (
-        record.starts_at is not None
-        and record.ends_at is not None
-        and record.starts_at.date() == new.starts_at
-        and record.ends_at.date() == new.ends_at
-    )
-    return (
-        days
-        and record.name.strip() == new.name.strip()
-        and {unit.id for unit in record.units} == set(new.units)
-        and (new.ages is None or record.ages == new.ages)
-        and all(
-            getattr(new, name) is None or getattr(new, name) == getattr(record, name)
-            for name in _OPTIONAL
-        )
-    )

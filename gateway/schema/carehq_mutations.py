@@ -3,21 +3,20 @@
 Arguments are checked before any upstream call (one `BAD_USER_INPUT` naming every bad field).
 Creates are never retried by the client; with an `idempotencyKey` they are made at most once
 (`gateway.idempotency`), and a create whose outcome was unknown is looked up before it is tried
-again (`find_created`). Cancel reads the booking first: an already-cancelled booking is returned
-as it is, without a second write. After a write the request's CareHQ loaders are cleared, so
-reads later in the same document see the new state.
+again (`gateway.upstreams.carehq_recovery`). Cancel reads the booking first: an already-cancelled
+booking is returned as it is, without a second write. After a write the request's CareHQ reads are
+forgotten (`gateway.reads.carehq`), so reads later in the same document see the new state.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from gateway.schema.arguments import CareHQId
-from gateway.schema.carehq_inputs import UK, BookingType, RatePeriod
+from gateway.schema.carehq_inputs import BookingType, RatePeriod
 from gateway.schema.carehq_types import Booking
 from gateway.schema.errors import NotFound
 from gateway.schema.validation import Problems
@@ -29,23 +28,10 @@ from gateway.schema.writes import (
     outcome_unknown,
     rejected,
 )
-from gateway.upstreams.carehq import (
-    BOOKING_FIELDS,
-    MAX_PER_PAGE,
-    BookingQuery,
-    BookingSortKey,
-    CareHQBooking,
-    CareHQClient,
-    NewCareHQBooking,
-    Sort,
-)
+from gateway.upstreams.carehq import CareHQBooking, CareHQClient, NewCareHQBooking
 from gateway.upstreams.errors import Upstream, UpstreamInvalidRequest, WriteOutcomeUnknown
 
 T = TypeVar("T")
-
-CLOCK_SLACK_SECONDS = 300
-"""How far CareHQ's clock (and its one-second timestamps) may be behind ours when a create of
-unknown outcome is looked up: bookings created this long before the attempt still count."""
 
 
 @strawberry.input(
@@ -133,7 +119,7 @@ class CareHQMutation:
         client: CareHQClient = info.context.carehq
 
         async def fetch(booking_id: str) -> CareHQBooking:
-            record = await client.get_booking(booking_id)
+            record: CareHQBooking | None = await info.context.reads.carehq.whole_booking(booking_id)
             if record is None:
                 raise NotFound(
                     "The booking created with this idempotencyKey no longer exists in CareHQ.",
@@ -150,12 +136,14 @@ class CareHQMutation:
                 payload=new,
                 create=lambda: client.create_booking(new),
                 fetch=fetch,
-                reconcile=lambda attempted_at: find_created(client, new, attempted_at),
+                reconcile=lambda attempted_at: info.context.reads.carehq.find_created(
+                    new, attempted_at
+                ),
                 record_id=lambda booking: booking.id,
                 known_fields=CREATE_FIELDS,
             )
         finally:
-            info.context.loaders.carehq_changed()
+            info.context.reads.carehq.changed()
         return Booking.of(record)
 
     @strawberry.mutation(
@@ -183,7 +171,7 @@ class CareHQMutation:
         problems.carehq_id("id", id)
         problems.raise_if_any()
         client: CareHQClient = info.context.carehq
-        current = await client.get_booking(id)
+        current = await info.context.reads.carehq.whole_booking(id)
         if current is None:
             raise NotFound(f"CareHQ has no booking with id {id!r}.", upstream=Upstream.CAREHQ.value)
         if current.cancelled is not None:
@@ -201,7 +189,7 @@ class CareHQMutation:
                 "Retrying is safe: a booking that is already cancelled is not written again.",
             ) from error
         finally:
-            info.context.loaders.carehq_changed()
+            info.context.reads.carehq.changed()
         return Booking.of(record)
 
 
@@ -231,37 +219,6 @@ def new_booking(input: CreateBookingInput, problems: Problems) -> NewCareHQBooki
         notes=_given(input.notes),
         checkout_notes=_given(input.checkout_notes),
         reason_for_checkout=_given(input.reason_for_checkout),
-    )
-
-
-async def find_created(
-    client: CareHQClient, new: NewCareHQBooking, attempted_at: float
-) -> CareHQBooking | None:
-    """The booking a create of unknown outcome (sent at `attempted_at`, epoch seconds) made,
-    if CareHQ has it: the room's bookings for this resident created since shortly before the
-    attempt that match every value the create sent; the earliest when several do."""
-    since = datetime.fromtimestamp(attempted_at - CLOCK_SLACK_SECONDS, UK).replace(tzinfo=None)
-    query = BookingQuery(rooms=(new.room,), service_users=(new.service_user,), modified_after=since)
-    page = await client.list_bookings(
-        query,
-        fields=BOOKING_FIELDS,
-        sort=(Sort(BookingSortKey.CREATED),),
-        per_page=MAX_PER_PAGE,
-    )
-    for booking in page.items:
-        if booking.created is not None and booking.created >= since and _matches(booking, new):
-            return booking
-    return None
-
-
-_COMPARED = tuple(field.name for field in dataclasses.fields(NewCareHQBooking))
-
-
-def _matches(booking: CareHQBooking, new: NewCareHQBooking) -> bool:
-    """Every value the create sent (None: not sent, CareHQ's default applies) is the booking's."""
-    return all(
-        getattr(new, name) is None or getattr(new, name) == getattr(booking, name)
-        for name in _COMPARED
     )
 
 

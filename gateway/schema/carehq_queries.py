@@ -1,9 +1,10 @@
 """CareHQ queries: `room`, `rooms`, `booking`, `bookings`.
 
-Arguments are checked before any upstream call. By-id lookups go through the request's loaders, so
-`booking(id: "a")` and `booking(id: "b")` in one document make one CareHQ call. `rooms` and
-`bookings` are nullable: when CareHQ fails they are `null` with an error, and the fields of the
-other system in the same document still return their data.
+Arguments are checked before any upstream call. Every read goes through the read layer
+(`gateway.reads.carehq`): by-id lookups are batched, so `booking(id: "a")` and `booking(id: "b")`
+in one document make one CareHQ call. `rooms` and `bookings` are nullable: when CareHQ fails they
+are `null` with an error, and the fields of the other system in the same document still return
+their data.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 import strawberry
 
-from gateway.loaders import ById
 from gateway.schema import selection
 from gateway.schema.arguments import CareHQId, Page, PerPage
 from gateway.schema.carehq_inputs import (
@@ -32,7 +32,8 @@ from gateway.schema.carehq_types import (
     Room,
     RoomPage,
 )
-from gateway.schema.validation import MAX_PER_PAGE, Problems
+from gateway.schema.validation import Problems
+from gateway.upstreams.carehq import MAX_PER_PAGE
 from gateway.upstreams.carehq import Page as UpstreamPage
 
 _PAGING = f"`perPage` is 1 to {MAX_PER_PAGE}; `page` counts from 1."
@@ -48,7 +49,7 @@ class CareHQQuery:
         problems.carehq_id("id", id)
         problems.raise_if_any()
         fields = ROOM_NEEDS.of(selection.current(info))
-        record = await info.context.loaders.rooms.load(ById(id, fields))
+        record = await info.context.reads.carehq.room(id, fields)
         return Room.of(record) if record is not None else None
 
     @strawberry.field(
@@ -70,7 +71,7 @@ class CareHQQuery:
         query = room_query(filter, problems)
         problems.raise_if_any()
         fields = ROOM_NEEDS.of(selection.under(selection.current(info), "items"))
-        result = await info.context.carehq.list_rooms(
+        result = await info.context.reads.carehq.rooms_page(
             query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
         )
         return RoomPage(items=[Room.of(record) for record in result.items], **_counts(result))
@@ -81,7 +82,7 @@ class CareHQQuery:
         problems.carehq_id("id", id)
         problems.raise_if_any()
         fields = BOOKING_NEEDS.of(selection.current(info))
-        record = await info.context.loaders.bookings.load(ById(id, fields))
+        record = await info.context.reads.carehq.booking(id, fields)
         return Booking.of(record) if record is not None else None
 
     @strawberry.field(
@@ -102,7 +103,7 @@ class CareHQQuery:
         query = booking_query(filter, problems)
         problems.raise_if_any()
         fields = BOOKING_NEEDS.of(selection.under(selection.current(info), "items"))
-        result = await info.context.carehq.list_bookings(
+        result = await info.context.reads.carehq.bookings_page(
             query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
         )
         return BookingPage(items=[Booking.of(r) for r in result.items], **_counts(result))

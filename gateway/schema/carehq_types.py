@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.loaders import BookingsOfRoom, ById
+from gateway.reads.carehq import BookingsOfRoom
 from gateway.schema import selection
 from gateway.schema.carehq_inputs import (
     BookingFilterArgument,
@@ -122,7 +122,7 @@ class Room:
             sort=sort_of(sort_by),  # type: ignore[arg-type]
             fields=BOOKING_NEEDS.of(selection.current(info)),
         )
-        return [Booking.of(b) for b in await info.context.loaders.bookings_of_room.load(key)]
+        return [Booking.of(b) for b in await info.context.reads.carehq.bookings_of_room(key)]
 
 
 @strawberry.type(
@@ -261,7 +261,7 @@ def total_price(record: CareHQBooking) -> Money | None:
 async def _load_room(
     info: strawberry.Info[Any, Any], room_id: str, fields: frozenset[str]
 ) -> CareHQRoom | None:
-    room: CareHQRoom | None = await info.context.loaders.rooms.load(ById(room_id, fields))
+    room: CareHQRoom | None = await info.context.reads.carehq.room(room_id, fields)
     return room
 
 

@@ -4,7 +4,7 @@ Call budget of one `stays` field: CareHQ one bookings list call per 100 overlapp
 (page 1, then the other pages concurrently); Bedful one list call, or one per `siteIds` entry,
 all concurrently. The two systems are asked at the same time. CareHQ selects the overlap itself
 (`ends_after` / `starts_before`); Bedful has no date filter, so the gateway asks for up to
-`BEDFUL_LIST_LIMIT` bookings and keeps the overlapping ones.
+`LIST_LIMIT` bookings and keeps the overlapping ones (`gateway.reads.bedful`).
 
 One system failing leaves the other's stays in the answer, with the failure reported as an error
 at the field's path (`report_partial_failure`); only when every chosen system fails does the
@@ -20,7 +20,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.loaders import all_pages
 from gateway.schema import selection
 from gateway.schema.availability import available_rooms
 from gateway.schema.bedful import BedfulBooking
@@ -29,16 +28,10 @@ from gateway.schema.carehq_types import BOOKING_NEEDS, Booking, Room
 from gateway.schema.errors import ErrorCode, GatewayError, report_partial_failure
 from gateway.schema.stay import BookingSystem, Stay
 from gateway.schema.validation import MAX_WINDOW_DAYS, Problems
-from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
-from gateway.upstreams.bedful import BedfulStatus
-from gateway.upstreams.carehq import MAX_PER_PAGE, BookingQuery, BookingSortKey, Sort, YesNo
+from gateway.upstreams.bedful import LIST_LIMIT
+from gateway.upstreams.carehq import BookingQuery, YesNo
 from gateway.upstreams.errors import UpstreamError
 
-BEDFUL_LIST_LIMIT = 10_000
-"""The `limit` of each Bedful list call made for `stays`. Bedful has no paging (its default
-limit is 500): an answer with exactly this many bookings may have been cut short."""
-
-_BY_ID = (Sort(BookingSortKey.ID),)  # a stable order while pages are fetched concurrently
 _SYSTEM_ORDER = {BookingSystem.CAREHQ: 0, BookingSystem.BEDFUL: 1}
 _WINDOW = (
     f"The window is [`from`, `to`): `to` must be after `from`, at most {MAX_WINDOW_DAYS} days "
@@ -69,7 +62,7 @@ class StaysQuery:
             "Upstream calls: CareHQ selects the overlapping bookings itself, one request per "
             "100 of them. Bedful's API has no date filter: the gateway fetches the bookings of "
             f"each site in `siteIds` (one request per site; all sites in one request when "
-            f"omitted), up to {BEDFUL_LIST_LIMIT} per request, and keeps those that overlap; "
+            f"omitted), up to {LIST_LIMIT} per request, and keeps those that overlap; "
             "should a request return that many, an error with `extensions.upstream: BEDFUL` "
             "says the list may be incomplete. Both systems are asked at the same time; when "
             "one fails, the other's stays are returned with an error naming the failed system "
@@ -178,12 +171,7 @@ async def _carehq_stays(
     )
     # `start_date` orders the list whatever the selection reads.
     fields = BOOKING_NEEDS.of(selection.current(info)) | BOOKING_NEEDS.named("startDate")
-    carehq = info.context.carehq
-    records = await all_pages(
-        lambda page: carehq.list_bookings(
-            query, fields=fields, sort=_BY_ID, page=page, per_page=MAX_PER_PAGE
-        )
-    )
+    records = await info.context.reads.carehq.all_bookings(query, fields=fields)
     return [Booking.of(record) for record in records]
 
 
@@ -194,46 +182,26 @@ async def _bedful_stays(
     sites: Sequence[int] | None,
     include_cancelled: bool,
 ) -> list[Stay]:
-    bedful = info.context.bedful
-    limit = BEDFUL_LIST_LIMIT
-    if sites is None:
-        answers = [await bedful.list_bookings(limit=limit)]
-    else:
-        calls = (bedful.list_bookings(site_id=site, limit=limit) for site in dict.fromkeys(sites))
-        answers = list(await asyncio.gather(*calls))
-    if any(len(answer) >= limit for answer in answers):
+    found = await info.context.reads.bedful.overlapping(
+        start, end, sites=sites, include_cancelled=include_cancelled
+    )
+    if found.cut_at is not None:
         report_partial_failure(
             info,
             BedfulListTruncated(
-                f"Bedful returned {limit} bookings, the most the gateway asks for in one "
+                f"Bedful returned {found.cut_at} bookings, the most the gateway asks for in one "
                 "request (Bedful has no paging): Bedful stays may be missing. Narrow the "
                 "list with `siteIds`.",
                 upstream=BookingSystem.BEDFUL.value,
-                limit=limit,
+                limit=found.cut_at,
             ),
         )
-    loader = info.context.loaders.bedful_bookings
-    stays: list[Stay] = []
-    for record in (record for answer in answers for record in answer):
-        if not include_cancelled and record.status == BedfulStatus.CANCELLED:
-            continue
-        if _overlaps(record, start, end):
-            loader.prime(record.id, record)
-            stays.append(BedfulBooking.of(record))
-    return stays
+    return [BedfulBooking.of(record) for record in found.bookings]
 
 
 def _known(ids: Sequence[int | None]) -> list[int]:
     """The checked ids (`Problems` has refused the request if any was invalid)."""
     return [value for value in ids if value is not None]
-
-
-def _overlaps(record: BedfulRecord, start: date, end: date) -> bool:
-    """CareHQ's overlap rule, applied to Bedful's UTC midnights: a missing start counts as
-    started, a missing end (Bedful's zero time) as open-ended."""
-    starts = record.starts_at.date() if record.starts_at is not None else None
-    ends = record.ends_at.date() if record.ends_at is not None else None
-    return (starts is None or starts < end) and (ends is None or ends > start)
 
 
 def _order(stay: Stay) -> tuple[bool, date, int, int, str]:

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from datetime import date
 
 from gateway.schema.errors import BadUserInput
+from gateway.upstreams.carehq import MAX_PER_PAGE
 
 _CAREHQ_ID = re.compile(r"[0-9a-f]{24}")
 _BEDFUL_ID = re.compile(r"[1-9][0-9]{0,17}")
 
-MAX_PER_PAGE = 100
 MAX_WINDOW_DAYS = 366
 
 

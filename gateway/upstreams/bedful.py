@@ -36,6 +36,7 @@ from .statuses import UnexpectedShape, no_error_details
 
 __all__ = [
     "BLOCKING_STATUSES",
+    "LIST_LIMIT",
     "BedfulBooking",
     "BedfulBookingChanges",
     "BedfulClient",
@@ -69,6 +70,10 @@ CREATE_PATH = "/bookings/create"
 # 4. Our decision, not Bedful's: a 401 on a by-id call is ambiguous (Bedful also answers 401
 #    for "not assigned to your channel"). We then ping with the same key: if that succeeds, the
 #    booking is someone else's and we report it as not found.
+# 5. Bedful has no paging, and documents no largest `limit` (its default is 500). The gateway
+#    asks for at most this many bookings in one list call; an answer of exactly this many may
+#    have been cut short.
+LIST_LIMIT = 10_000
 # ==========================================================================================
 
 
