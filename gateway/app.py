@@ -19,6 +19,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from gateway.auth import Authenticator
+from gateway.body_limit import BodyLimit
 from gateway.context import GatewayContext, Upstreams
 from gateway.endpoint import GatewayRouter
 from gateway.graphiql import mount_graphiql_assets
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
 
     # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
     app.add_middleware(RequestLog)
     return app
 

@@ -28,6 +28,7 @@ from gateway.auth import ANONYMOUS, Authenticator, Unauthenticated
 from gateway.context import GatewayContext
 from gateway.graphiql import SelfHostedGraphQLRouter
 from gateway.schema.errors import ErrorCode
+from gateway.schema.limits import document_problem, variables_problem
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
@@ -193,6 +194,8 @@ def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
     ):
         if data.get(name) is not None and not isinstance(data[name], types):
             raise RequestError(400, ErrorCode.BAD_REQUEST, f"`{name}` must be {kind} or null.")
+    if problem := document_problem(data.get("query")) or variables_problem(data.get("variables")):
+        raise RequestError(400, ErrorCode.BAD_USER_INPUT, problem)
     return GraphQLRequestData(
         query=data.get("query"),
         variables=data.get("variables"),

@@ -9,6 +9,7 @@ clients log at DEBUG without bodies.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -25,8 +26,31 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(EscapeControlCharacters())
     # httpx logs every request URL at INFO; CareHQ URLs carry filter values (ids, search text).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character written as an escape (`\\n`, `\\x1b`, ...)."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+class EscapeControlCharacters(logging.Filter):
+    """One record is one line: a client-chosen value (a path with `%0a` in it, an operation
+    name) can never start a forged line. Applied to the formatted message, so it covers every
+    value of every logger; tracebacks (`exc_info`) are formatted separately and keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _CONTROL.search(message):
+            record.msg, record.args = escape_controls(message), None
+        return True
 
 
 class RecordOperationName(SchemaExtension):

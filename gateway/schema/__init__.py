@@ -24,6 +24,7 @@ from gateway.schema.carehq_queries import CareHQQuery
 from gateway.schema.carehq_types import Booking
 from gateway.schema.cost import MAX_COST, cost_limit_rule
 from gateway.schema.errors import ErrorCodes
+from gateway.schema.limits import StringLiteralLength
 from gateway.schema.scalars import SCALARS
 from gateway.schema.stays import StaysQuery
 
@@ -69,7 +70,7 @@ def build_schema(
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: AddValidationRules([cost_limit_rule(max_cost)]),
+            lambda: AddValidationRules([cost_limit_rule(max_cost), StringLiteralLength]),
         ],
     )
 

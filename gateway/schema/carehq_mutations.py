@@ -19,6 +19,7 @@ from gateway.schema.arguments import CareHQId
 from gateway.schema.carehq_inputs import BookingType, RatePeriod
 from gateway.schema.carehq_types import Booking
 from gateway.schema.errors import NotFound
+from gateway.schema.limits import shown
 from gateway.schema.validation import Problems
 from gateway.schema.writes import (
     IDEMPOTENCY_KEY_DESCRIPTION,
@@ -173,7 +174,9 @@ class CareHQMutation:
         client: CareHQClient = info.context.carehq
         current = await info.context.reads.carehq.whole_booking(id)
         if current is None:
-            raise NotFound(f"CareHQ has no booking with id {id!r}.", upstream=Upstream.CAREHQ.value)
+            raise NotFound(
+                f"CareHQ has no booking with id {shown(id)}.", upstream=Upstream.CAREHQ.value
+            )
         if current.cancelled is not None:
             return Booking.of(current)
         try:

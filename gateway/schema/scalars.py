@@ -14,23 +14,25 @@ from typing import Any
 
 import strawberry
 
+from gateway.schema.limits import shown
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _parse_date(value: Any) -> dt.date:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise ValueError(f"Date must be a string YYYY-MM-DD, got {value!r}")
+        raise ValueError(f"Date must be a string YYYY-MM-DD, got {shown(value)}")
     return dt.date.fromisoformat(value)
 
 
 def _parse_datetime(value: Any) -> dt.datetime:
     if not isinstance(value, str):
-        raise ValueError(f"DateTime must be an ISO 8601 string, got {value!r}")
+        raise ValueError(f"DateTime must be an ISO 8601 string, got {shown(value)}")
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(
-            f"DateTime must be ISO 8601 (2026-02-23T10:55:05), got {value!r}"
+            f"DateTime must be ISO 8601 (2026-02-23T10:55:05), got {shown(value)}"
         ) from None
 
 

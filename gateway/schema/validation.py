@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from gateway.schema.errors import BadUserInput
+from gateway.schema.limits import shown
 from gateway.upstreams.carehq import MAX_PER_PAGE
 
 _CAREHQ_ID = re.compile(r"[0-9a-f]{24}")
@@ -36,7 +37,7 @@ class Problems:
     # --- checks ------------------------------------------------------------------------------
     def carehq_id(self, field: str, value: str | None) -> None:
         if value is not None and not _CAREHQ_ID.fullmatch(value):
-            self.add(field, f"{value!r} is not a CareHQ id (24 lowercase hexadecimal digits)")
+            self.add(field, f"{shown(value)} is not a CareHQ id (24 lowercase hexadecimal digits)")
 
     def carehq_id_list(self, field: str, values: Iterable[str] | None) -> None:
         for value in values or ():
@@ -46,7 +47,7 @@ class Problems:
         if value is None:
             return None
         if not _BEDFUL_ID.fullmatch(value):
-            self.add(field, f"{value!r} is not a Bedful id (a positive whole number)")
+            self.add(field, f"{shown(value)} is not a Bedful id (a positive whole number)")
             return None
         return int(value)
 
