@@ -84,7 +84,9 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         return GatewayContext(upstreams=request.app.state.upstreams)
 
     schema = build_schema(
-        max_depth=settings.gateway_max_query_depth, max_aliases=settings.gateway_max_aliases
+        max_depth=settings.gateway_max_query_depth,
+        max_aliases=settings.gateway_max_aliases,
+        introspection=settings.gateway_introspection,
     )
     router = GatewayRouter(
         schema,

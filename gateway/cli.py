@@ -76,15 +76,8 @@ def _serve(host: str, port: int) -> int:
             logger.info("%s: built-in SANDBOX (generated demo data; set %s for real)", name, env)
         else:
             logger.info("%s: %s", name, url)
-    if not settings.api_tokens() and not (
-        settings.carehq_is_sandbox and settings.bedful_is_sandbox
-    ):
-        logger.warning(
-            "GATEWAY_API_TOKENS is not set: anyone who can reach %s:%d can read and change "
-            "bookings in the configured upstreams",
-            host,
-            port,
-        )
+    for warning in settings.warnings(f"{host}:{port}"):
+        logger.warning("%s", warning)
     app = create_app(settings)
     logger.info("GraphQL at http://%s:%d/graphql", host, port)
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)

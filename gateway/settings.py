@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     gateway_api_tokens: SecretStr | None = None
     """Comma-separated bearer tokens accepted on /graphql; unset: /graphql is open."""
     gateway_graphiql: bool = True
+    gateway_introspection: bool = True
+    """`__schema`/`__type` queries (codegen, GraphiQL's docs); off: also no "Did you mean"."""
     gateway_log_level: LogLevel = "INFO"
     gateway_max_query_depth: int = Field(10, ge=2, le=50)
     gateway_max_aliases: int = Field(30, ge=1, le=1000)
@@ -78,6 +80,26 @@ class Settings(BaseSettings):
         """The accepted bearer tokens (empty: no access control)."""
         raw = _secret(self.gateway_api_tokens)
         return tuple(token.strip() for token in raw.split(",") if token.strip())
+
+    def warnings(self, address: str) -> list[str]:
+        """Unsafe combinations next to a real upstream, one line each, for `gateway serve`."""
+        if self.api_tokens() or (self.carehq_is_sandbox and self.bedful_is_sandbox):
+            return []
+        warnings = [
+            f"GATEWAY_API_TOKENS is not set: anyone who can reach {address} can read and change "
+            "bookings in the configured upstreams"
+        ]
+        if self.gateway_introspection:
+            warnings.append(
+                "GATEWAY_INTROSPECTION is on without GATEWAY_API_TOKENS: anyone can read the "
+                "whole schema; set GATEWAY_INTROSPECTION=false or set tokens"
+            )
+        if self.gateway_graphiql:
+            warnings.append(
+                "GATEWAY_GRAPHIQL is on without GATEWAY_API_TOKENS: anyone can browse and query "
+                "the configured upstreams from a page; set GATEWAY_GRAPHIQL=false or set tokens"
+            )
+        return warnings
 
     def bedful_key(self) -> str:
         """The configured Bedful channel key (validated at load)."""

@@ -9,9 +9,11 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -56,15 +58,23 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(
-    *, max_depth: int = 10, max_aliases: int = 30, max_cost: int = MAX_COST
+    *,
+    max_depth: int = 10,
+    max_aliases: int = 30,
+    max_cost: int = MAX_COST,
+    introspection: bool = True,
 ) -> strawberry.Schema:
-    """The schema with its protective limits (query depth, aliases, tokens, cost) set."""
+    """The schema with its protective limits (query depth, aliases, tokens, cost) set. Without
+    `introspection`, `__schema`/`__type` fail validation and no error suggests field, argument,
+    type or enum value names (`ErrorCodes` strips them), which would leak the schema anyway."""
+    closed: list[type[SchemaExtension]] = [] if introspection else [DisableIntrospection]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[Booking, BedfulBooking],
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=not introspection),
         extensions=[
+            *closed,
             ErrorCodes,
             RecordOperationName,
             lambda: QueryDepthLimiter(max_depth=max_depth),

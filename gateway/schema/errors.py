@@ -163,10 +163,16 @@ class ErrorCodes(SchemaExtension):
         partial: list[GraphQLError] = list(getattr(context, "partial_errors", ()))
         if result is None or not (getattr(result, "errors", None) or partial):
             return
-        result.errors = [_with_code(error) for error in [*(result.errors or []), *partial]]
+        hide = self.execution_context.schema.config.disable_field_suggestions
+        errors = [*(result.errors or []), *partial]
+        result.errors = [_with_code(error, hide_suggestions=hide) for error in errors]
 
 
-def _with_code(error: GraphQLError) -> GraphQLError:
+# graphql-core's suggestions: " Did you mean 'booking' or 'bookings'?" (names hold no "?").
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def _with_code(error: GraphQLError, *, hide_suggestions: bool = False) -> GraphQLError:
     original = error.original_error
     if isinstance(original, GatewayError | UpstreamError):
         message, extensions = original.message, error_extensions(original)
@@ -174,6 +180,8 @@ def _with_code(error: GraphQLError) -> GraphQLError:
         # The document or its variables (graphql-core wraps variable coercion problems, and a
         # scalar's own parse error, before anything executes): the client's mistake.
         message, extensions = error.message, error_extensions(None, error.message)
+        if hide_suggestions:  # they spell out the schema that introspection would not show
+            message = _SUGGESTION.sub("", message)
     else:
         logger.error("unexpected error at %s", error.path, exc_info=original)
         message, extensions = _INTERNAL_MESSAGE, error_extensions(original)
