@@ -7,14 +7,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,13 +17,11 @@ from gateway.schema.bedful_mutations import BedfulMutation
 from gateway.schema.carehq_mutations import CareHQMutation
 from gateway.schema.carehq_queries import CareHQQuery
 from gateway.schema.carehq_types import Booking
-from gateway.schema.cost import MAX_COST, cost_limit_rule
+from gateway.schema.cost import MAX_COST
+from gateway.schema.document_cache import document_limits
 from gateway.schema.errors import ErrorCodes
-from gateway.schema.limits import StringLiteralLength
 from gateway.schema.scalars import SCALARS
 from gateway.schema.stays import StaysQuery
-
-MAX_TOKENS = 5000
 
 
 @strawberry.type(description="Reads from CareHQ (rooms, bookings) and Bedful (guest bookings).")
@@ -64,7 +55,8 @@ def build_schema(
     max_cost: int = MAX_COST,
     introspection: bool = True,
 ) -> strawberry.Schema:
-    """The schema with its protective limits (query depth, aliases, tokens, cost) set. Without
+    """The schema with its protective limits (query depth, aliases, tokens, cost, string
+    literals) set, each document checked once (see `gateway.schema.document_cache`). Without
     `introspection`, `__schema`/`__type` fail validation and no error suggests field, argument,
     type or enum value names (`ErrorCodes` strips them), which would leak the schema anyway."""
     closed: list[type[SchemaExtension]] = [] if introspection else [DisableIntrospection]
@@ -77,10 +69,7 @@ def build_schema(
             *closed,
             ErrorCodes,
             RecordOperationName,
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: AddValidationRules([cost_limit_rule(max_cost), StringLiteralLength]),
+            *document_limits(max_depth=max_depth, max_aliases=max_aliases, max_cost=max_cost),
         ],
     )
 
