@@ -5,17 +5,32 @@ asks for exactly what the selection reads. Each object type declares, per GraphQ
 record fields that field reads (`Needs`); a field it does not declare reads the record field of
 the same name in snake_case when there is one, and nothing otherwise (`__typename`, links
 resolved by other calls). Fragments count when their type condition can apply to the type.
+
+All of it is computed once per field of a parsed document, not once per object: the 100 bookings
+of a page each resolve `room` with the same field nodes. `current` keeps its answer per field
+nodes (compared by identity, in a bounded LRU cache that also keeps the nodes alive, so an id is
+never reused while cached), and `under` and `Needs.of` keep theirs on that answer. What is
+cached depends only on the document's structure (names, fragments, type conditions), never on
+variables. The parsed documents themselves are cached (`gateway.schema.limits`), so a repeated
+document is not worked out again on later requests either.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
+from graphql import FieldNode
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+T = TypeVar("T")
+
+FIELDS_CACHED = 1024
+"""Distinct fields (of distinct documents) whose selections are kept."""
 
 
 def snake(name: str) -> str:
@@ -33,6 +48,11 @@ class Needs:
 
     def of(self, selections: Iterable[Selection]) -> frozenset[str]:
         """What a selection of this type reads from the record."""
+        if isinstance(selections, _Selections):
+            return selections.memo(("of", id(self)), lambda: self._of(selections))
+        return self._of(selections)
+
+    def _of(self, selections: Iterable[Selection]) -> frozenset[str]:
         return self.named(*(selected.name for selected in fields_of(selections, self.type_names)))
 
     def named(self, *graphql_fields: str) -> frozenset[str]:
@@ -61,17 +81,76 @@ def fields_of(
 
 def current(info: strawberry.Info[Any, Any]) -> list[Selection]:
     """The sub-selections of the field being resolved (all of its merged nodes)."""
-    return [sub for node in info.selected_fields for sub in node.selections]
+    # Strawberry's Info has no public accessor for the field nodes, and `selected_fields`
+    # converts them afresh on every call.
+    key = _SameNodes(info._raw_info.field_nodes)
+    found = _CURRENT.get(key)
+    if found is None:
+        found = _CURRENT[key] = _Selections(
+            sub for node in info.selected_fields for sub in node.selections
+        )
+        if len(_CURRENT) > FIELDS_CACHED:
+            _CURRENT.popitem(last=False)
+    else:
+        _CURRENT.move_to_end(key)
+    return found
 
 
 def under(selections: Iterable[Selection], name: str) -> list[Selection]:
     """The sub-selections of every selected field `name` (aliases included), e.g. `items`."""
-    return [
+    if isinstance(selections, _Selections):
+        return selections.memo(("under", name), lambda: _under(selections, name))
+    return _under(selections, name)
+
+
+def _under(selections: Iterable[Selection], name: str) -> _Selections:
+    return _Selections(
         sub
         for selected in fields_of(selections, _ANY_TYPE)
         if selected.name == name
         for sub in selected.selections
-    ]
+    )
+
+
+class _Selections(list[Selection]):
+    """Selections computed once per field nodes; what is derived from them is kept with them.
+    Never changed after it is built (callers only read it)."""
+
+    def __init__(self, items: Iterable[Selection]) -> None:
+        super().__init__(items)
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, worked out the first time `key` is asked for."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        value: T = self._memo[key]
+        return value
+
+
+class _SameNodes:
+    """Field nodes compared by identity (the same nodes of the same parsed document): hashing
+    the nodes themselves would walk their whole subtree on every call. Holding them keeps them
+    alive, so their ids cannot be reused by other nodes while a cache entry exists."""
+
+    __slots__ = ("_hash", "nodes")
+
+    def __init__(self, nodes: Sequence[FieldNode]) -> None:
+        self.nodes = tuple(nodes)
+        self._hash = hash(tuple(map(id, self.nodes)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _SameNodes)
+            and len(self.nodes) == len(other.nodes)
+            and all(a is b for a, b in zip(self.nodes, other.nodes, strict=True))
+        )
+
+
+_CURRENT: OrderedDict[_SameNodes, _Selections] = OrderedDict()  # least recently used first
 
 
 class _AnyType(frozenset[str]):
