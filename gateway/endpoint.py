@@ -15,18 +15,21 @@ cannot disagree with what then executes:
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from cross_web import HTTPException
 from fastapi.routing import APIWebSocketRoute as WebSocketRoute
 from starlette.responses import Response
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from gateway.auth import ANONYMOUS, Authenticator, Unauthenticated
 from gateway.context import GatewayContext
 from gateway.graphiql import SelfHostedGraphQLRouter
+from gateway.media import GRAPHQL_RESPONSE, JSON, response_media_type
 from gateway.schema.errors import ErrorCode
 from gateway.schema.limits import document_problem, variables_problem
 
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.websockets import WebSocket
     from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+
+_media_type: ContextVar[str] = ContextVar("gateway_response_media_type", default=JSON)
 
 # The parameters of a GraphQL request (GraphQL over HTTP, section "Request Parameters").
 _PARAMETERS = ("query", "operationName", "variables", "extensions")
@@ -92,6 +97,7 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
         if self.is_websocket_request(request):
             return await self.reject_websocket(request)
         http_request = cast("Request", request)
+        media_type = _media_type.set(response_media_type(http_request.headers.get("accept")))
         try:
             adapter = self.request_adapter_class(http_request)
             # Exactly Strawberry's own test, on the same request: anything else executes.
@@ -103,7 +109,12 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
             return self.error_response(error)
         except HTTPException as error:  # Strawberry's own refusals (method, operation type)
             status, reason = error.status_code, error.reason
-            return self.error_response(RequestError(status, ErrorCode.BAD_REQUEST, reason))
+            # 405: a mutation over GET, or another method (GraphQL over HTTP asks for `Allow`).
+            allow = {"Allow": "POST" if http_request.method == "GET" else "GET, POST"}
+            headers = allow if status == 405 else {}
+            return self.error_response(RequestError(status, ErrorCode.BAD_REQUEST, reason, headers))
+        finally:
+            _media_type.reset(media_type)
 
     def _caller(self, request: Request) -> str:
         try:
@@ -129,9 +140,16 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
         # Strawberry ever take a request `run` judged to be the IDE page to execution instead.
         if self.authenticator.required and context.caller == ANONYMOUS:
             raise RequestError(401, ErrorCode.UNAUTHENTICATED, "Authentication required.")
-        return await super().execute_operation(
-            request, request_adapter, request_data, context, root_value, sub_response
-        )
+        try:
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):  # a mutation over GET
+                raise RequestError(
+                    405, ErrorCode.BAD_REQUEST, error.reason, headers={"Allow": "POST"}
+                ) from None
+            raise
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method == "GET":
@@ -175,12 +193,36 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
         except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, nested too deep
             raise RequestError(400, ErrorCode.BAD_REQUEST, f"{what} is not valid JSON.") from None
 
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        # A request error (the document does not parse or validate, variables do not coerce):
+        # nothing executed. In application/graphql-response+json that is a 400 with no `data`
+        # entry; application/json keeps its 200 and `"data": null`.
+        not_executed = result.data is None and all(e.path is None for e in result.errors or ())
+        if _media_type.get() == GRAPHQL_RESPONSE and result.errors and not_executed:
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = _media_type.get()
+        response.headers["content-type"] = media_type
+        if media_type == GRAPHQL_RESPONSE and "data" not in response_data:
+            response.status_code = 400
+        return response
+
     def error_response(self, error: RequestError) -> Response:
         body = {"errors": [{"message": error.message, "extensions": {"code": error.code.value}}]}
         return Response(
             json.dumps(body),
             status_code=error.status,
-            media_type="application/json",
+            media_type=_media_type.get(),
             headers=error.headers,
         )
 
