@@ -1,8 +1,10 @@
 """`create_app(settings)`: the FastAPI application of `gateway serve`.
 
 The lifespan owns one httpx client per upstream for the whole process (connection pooling, one
-rate limiter per upstream key). An upstream without a configured base URL is the built-in sandbox,
-reached in-process through its transport, so the gateway is usable with no network at all.
+rate limiter per upstream key), and with `GATEWAY_REDIS_URL` one Redis client for the state that
+every process shares (`gateway.shared`). An upstream without a configured base URL is the
+built-in sandbox, reached in-process through its transport, so the gateway is usable with no
+network at all.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from gateway.logging import RequestLog
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.shared.connection import SharedRedis, SharedStateUnavailable
+from gateway.shared.idempotency import RedisIdempotencyStore
 from gateway.upstreams.bedful import BedfulClient, bedful_http_client
 from gateway.upstreams.carehq import CareHQClient, CareHQSignature, carehq_http_client
 from gateway.upstreams.errors import UpstreamError
@@ -54,6 +58,9 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         async with AsyncExitStack() as stack:
             carehq_http = await stack.enter_async_context(_carehq_http(settings, sandbox))
             bedful_http = await stack.enter_async_context(_bedful_http(settings, sandbox))
+            shared = _shared_redis(settings)
+            if shared is not None:
+                stack.push_async_callback(shared.aclose)
             app.state.upstreams = Upstreams(
                 carehq=CareHQClient(carehq_http, timeout=settings.carehq_timeout_seconds),
                 bedful=BedfulClient(
@@ -66,7 +73,10 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
                     ),
                     timeout=settings.bedful_timeout_seconds,
                 ),
-                idempotency=InMemoryIdempotencyStore(),
+                idempotency=(
+                    InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
+                ),
+                shared=shared,
             )
             yield
 
@@ -109,6 +119,8 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
     async def readyz(request: Request) -> JSONResponse:
         upstreams: Upstreams = request.app.state.upstreams
         checks = {"carehq": upstreams.carehq.ping(), "bedful": upstreams.bedful.ping()}
+        if upstreams.shared is not None:
+            checks["redis"] = upstreams.shared.ping()
         results = await asyncio.gather(
             *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check in checks.values()),
             return_exceptions=True,
@@ -116,7 +128,10 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         body: dict[str, Any] = {
             name: _readiness(result) for name, result in zip(checks, results, strict=True)
         }
-        ready = all(value == "ok" for value in body.values())
+        # Redis down degrades the gateway (no cache, keyed creates refused, a smaller Bedful
+        # share) but it still serves: taking every replica out of the load balancer at once
+        # over it would turn a degradation into an outage. The body says so.
+        ready = all(value == "ok" for name, value in body.items() if name != "redis")
         return JSONResponse(body, status_code=200 if ready else 503)
 
     # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON.
@@ -133,10 +148,20 @@ def _readiness(result: object) -> str:
             return "ok"
         case UpstreamError():
             return f"unavailable: {type(result).__name__}: {result.message}"
+        case SharedStateUnavailable():
+            return "unavailable: reads go on without it; creates with an idempotencyKey are refused"
         case TimeoutError():
             return "unavailable: no answer within 5 s"
         case _:
             return f"unavailable: {type(result).__name__}"
+
+
+def _shared_redis(settings: Settings) -> SharedRedis | None:
+    url, display = settings.redis_url(), settings.redis_display()
+    if url is None or display is None:
+        return None
+    logger.info("shared state in Redis at %s", display)
+    return SharedRedis.from_url(url, display=display)
 
 
 def _required(sandbox: Sandbox | None) -> Sandbox:

@@ -19,6 +19,7 @@ from gateway.reads import Reads
 
 if TYPE_CHECKING:
     from gateway.idempotency import IdempotencyStore
+    from gateway.shared.connection import SharedRedis
     from gateway.upstreams.bedful import BedfulClient
     from gateway.upstreams.carehq import CareHQClient
 
@@ -30,6 +31,7 @@ class Upstreams:
     carehq: CareHQClient
     bedful: BedfulClient
     idempotency: IdempotencyStore
+    shared: SharedRedis | None = None  # GATEWAY_REDIS_URL: state shared by every process
 
 
 @dataclass(eq=False)

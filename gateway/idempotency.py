@@ -11,10 +11,12 @@ or the request was cancelled while the create was on the wire), the key remember
 with the key then asks `reconcile` (look the record up upstream) before it creates again, which
 is what makes "retry with the same key" safe.
 
-`IdempotencyStore` is the seam for several gateway processes: a shared implementation (Redis
-`SET NX` plus a Lua compare-and-set, or a SQL table with a unique key) replaces
-`InMemoryIdempotencyStore` without touching the mutations, as long as `claim` stays atomic and
-it keeps the in-flight lease (an owner that died mid-create must not block its key for 24 h).
+`IdempotencyStore` is the seam for several gateway processes: `gateway.shared.idempotency`
+implements it on Redis (one Lua script per transition) and replaces `InMemoryIdempotencyStore`
+when `GATEWAY_REDIS_URL` is set. A shared store keeps `claim` atomic and the in-flight lease (an
+owner that died mid-create must not block its key for 24 h). When it cannot be reached it raises
+`IdempotencyStoreUnavailable`: `run_once` then refuses before creating anything, and a create
+that did happen is still returned (its key is settled later through the lease and `reconcile`).
 
     state        what the next `claim` with the same fingerprint answers
     (no entry)   CLAIMED: the caller owns the key and must create, then `complete` / `release`
@@ -31,6 +33,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,12 +42,16 @@ from typing import Any, Protocol, TypeVar
 
 R = TypeVar("R")
 
+logger = logging.getLogger(__name__)
+
 TTL_SECONDS = 24 * 60 * 60
 IN_FLIGHT_LEASE_SECONDS = 300.0
 """Longer than any owner can take: a reconcile plus a create, each bounded by the upstream
 client's deadline (at most 120 s by the settings)."""
 WAIT_FOR_IN_FLIGHT_SECONDS = 30.0
 """How long a duplicate request waits for the first one before giving up (`IdempotencyKeyBusy`)."""
+CLAIM_ANSWER_SECONDS = 5.0
+"""How long a cancelled request still waits for its claim's answer, to hand the key back."""
 _SWEEP_EVERY_SECONDS = 60.0
 
 
@@ -54,6 +61,11 @@ class IdempotencyKeyReused(Exception):
 
 class IdempotencyKeyBusy(Exception):
     """An earlier request with this key is still running after `WAIT_FOR_IN_FLIGHT_SECONDS`."""
+
+
+class IdempotencyStoreUnavailable(Exception):
+    """The shared store of keys cannot be reached: the key cannot be checked, so nothing is
+    created."""
 
 
 class ClaimState(Enum):
@@ -199,7 +211,7 @@ async def run_once(
     deadline = loop.time() + wait_seconds
     delay = poll_seconds
     while True:
-        claim = await store.claim(scope, key, digest)
+        claim = await _claim(store, scope, key, digest)
         if claim.state is ClaimState.DONE:
             assert claim.record_id is not None  # noqa: S101 - DONE always carries the id
             return await fetch(claim.record_id)
@@ -215,23 +227,58 @@ async def run_once(
         try:
             found = await reconcile(claim.attempted_at)
         except BaseException:
-            await store.outcome_unknown(scope, key, claim.attempted_at)
+            await _settle(store.outcome_unknown(scope, key, claim.attempted_at))
             raise
         if found is not None:
-            await store.complete(scope, key, record_id(found))
+            await _settle(store.complete(scope, key, record_id(found)))
             return found
 
     attempted_at = clock()
     try:
         created = await create()
     except unknown:
-        await store.outcome_unknown(scope, key, attempted_at)
+        await _settle(store.outcome_unknown(scope, key, attempted_at))
         raise
     except asyncio.CancelledError:
-        await store.outcome_unknown(scope, key, attempted_at)
+        await _settle(store.outcome_unknown(scope, key, attempted_at))
         raise
     except BaseException:
-        await store.release(scope, key)  # it definitely did not happen: the key is free again
+        # It definitely did not happen: the key is free again.
+        await _settle(store.release(scope, key))
         raise
-    await store.complete(scope, key, record_id(created))
+    await _settle(store.complete(scope, key, record_id(created)))
     return created
+
+
+async def _claim(store: IdempotencyStore, scope: str, key: str, digest: str) -> Claim:
+    """`store.claim`, safe against the caller being cancelled while a shared store answers: the
+    claim may already be made there, and would otherwise block the key for the in-flight lease.
+    So the answer is still awaited (briefly) and a claim this request now owns is handed back:
+    released (nothing was created), or left UNKNOWN as it was."""
+    claiming = asyncio.ensure_future(store.claim(scope, key, digest))
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait({claiming}, timeout=CLAIM_ANSWER_SECONDS)
+        if claiming in done and claiming.exception() is None:
+            claim = claiming.result()
+            if claim.state is ClaimState.CLAIMED:
+                await _settle(store.release(scope, key))
+            elif claim.state is ClaimState.UNKNOWN and claim.attempted_at is not None:
+                await _settle(store.outcome_unknown(scope, key, claim.attempted_at))
+        claiming.cancel()
+        raise
+
+
+async def _settle(update: Awaitable[None]) -> None:
+    """Records what became of a claimed key. If the store is unreachable now, the key stays in
+    flight until its lease ends; the next claim then reconciles with the upstream before
+    creating, so nothing is created twice, and the caller still gets what happened."""
+    try:
+        await update
+    except IdempotencyStoreUnavailable:
+        logger.warning(
+            "could not record the outcome of an idempotent create; its key is settled after "
+            "the in-flight lease (%.0f s) by looking the record up upstream",
+            IN_FLIGHT_LEASE_SECONDS,
+        )

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     gateway_sandbox_latency_ms: int = Field(0, ge=0, le=60000)
     gateway_sandbox_rate_limits: bool = True
     """False lifts the built-in sandboxes' rate limits (load tests only; real APIs have them)."""
+    gateway_redis_url: SecretStr | None = None
+    """Shared state for several processes/replicas; unset: in-memory state of one process. A
+    secret: it may carry a password."""
 
     @property
     def carehq_is_sandbox(self) -> bool:
@@ -101,6 +104,15 @@ class Settings(BaseSettings):
             )
         return warnings
 
+    def redis_url(self) -> str | None:
+        """The configured Redis URL, password included (for the client only; never log it)."""
+        return _secret(self.gateway_redis_url) or None
+
+    def redis_display(self) -> str | None:
+        """The Redis URL for logs: any password replaced by `***`."""
+        url = self.redis_url()
+        return _without_password(url) if url else None
+
     def bedful_key(self) -> str:
         """The configured Bedful channel key (validated at load)."""
         return _secret(self.bedful_api_key)
@@ -126,6 +138,8 @@ class Settings(BaseSettings):
             if not _present(self.bedful_api_key):
                 problems.append("BEDFUL_BASE_URL is set but BEDFUL_API_KEY is not set")
             problems += _url_problems("BEDFUL_BASE_URL", self.bedful_base_url, self)
+        if self.gateway_redis_url is not None:
+            problems += _redis_url_problems(_secret(self.gateway_redis_url))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -182,6 +196,33 @@ def _url_problems(name: str, url: str, settings: Settings) -> list[str]:
             "unencrypted); use https or set GATEWAY_ALLOW_INSECURE_UPSTREAMS=true"
         ]
     return []
+
+
+def _redis_url_problems(url: str) -> list[str]:
+    """The URL itself is never quoted: it may carry a password."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return ["GATEWAY_REDIS_URL is not a valid URL"]
+    if parts.scheme in ("redis", "rediss") and parts.hostname:
+        return []
+    if parts.scheme == "unix" and parts.path:
+        return []
+    return ["GATEWAY_REDIS_URL must be redis://host[:port][/db], rediss://... or unix:///path"]
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None:
+        host += f":{parts.port}"
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
 def _is_loopback(host: str) -> bool:

@@ -6,7 +6,7 @@ and look at what the sandbox saw (`sandbox.carehq.calls(...)`, `sandbox.bedful.c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from gateway.app import create_app
 from gateway.sandbox import Sandbox
 from gateway.settings import Settings
+from tests.redis_server import RedisServer, require_redis_server
 
 _UPSTREAM_ENV = (
     "CAREHQ_BASE_URL",
@@ -101,3 +102,34 @@ async def gateway(sandbox: Sandbox) -> AsyncIterator[Gateway]:
     """The gateway on `sandbox`, with the default settings of a test (see `make_settings`)."""
     async for running in start_gateway(sandbox, make_settings()):
         yield running
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real `redis-server` for the session (skipped without it, failed under CI)."""
+    require_redis_server()
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def own_redis_server() -> Iterator[RedisServer]:
+    """A Redis of this test's own, for tests that stop and restart it."""
+    require_redis_server()
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()

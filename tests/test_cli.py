@@ -37,6 +37,8 @@ def test_schema_graphql_is_the_exported_schema() -> None:
         ({"BEDFUL_BASE_URL": "https://api.bedful.com"}, ["BEDFUL_API_KEY"]),
         ({"BEDFUL_BASE_URL": "http://bedful.example", "BEDFUL_API_KEY": "k"}, ["BEDFUL_BASE_URL"]),
         ({"BEDFUL_TIMEOUT_SECONDS": "soon"}, ["BEDFUL_TIMEOUT_SECONDS"]),
+        ({"GATEWAY_REDIS_URL": "http://cache.internal:6379"}, ["GATEWAY_REDIS_URL"]),
+        ({"GATEWAY_REDIS_URL": "redis://cache.internal:port"}, ["GATEWAY_REDIS_URL"]),
     ],
 )
 def test_incomplete_configuration_stops_start_up_with_one_line(
@@ -57,6 +59,10 @@ def test_configuration_errors_never_print_secrets() -> None:
         env={"CAREHQ_BASE_URL": "http://carehq.example", "CAREHQ_API_SECRET": "s3cr3t-value"},
     )
     assert result.returncode != 0
+    assert "s3cr3t-value" not in result.stderr + result.stdout
+    result = run_gateway("serve", env={"GATEWAY_REDIS_URL": "redis://:s3cr3t-value@cache:port"})
+    assert result.returncode == 2
+    assert "GATEWAY_REDIS_URL" in result.stderr
     assert "s3cr3t-value" not in result.stderr + result.stdout
 
 

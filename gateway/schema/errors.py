@@ -14,6 +14,8 @@ decides which.
     UPSTREAM_UNAVAILABLE    `UpstreamUnavailable` and its subclasses (timeout, unknown outcome)
     UPSTREAM_RATE_LIMITED   `UpstreamRateLimited`
     UPSTREAM_AUTH           `UpstreamAuthError`: the gateway's credentials were refused
+    IDEMPOTENCY_UNAVAILABLE `IdempotencyUnavailable`: a create with an `idempotencyKey` while
+                            the shared store of keys (Redis) is unreachable; nothing was created
     INTERNAL_SERVER_ERROR   anything else: a bug. The message is masked; the log has the details.
 
 `extensions.upstream` (`CAREHQ` / `BEDFUL`) is set whenever an upstream is involved.
@@ -54,6 +56,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"
     UPSTREAM_AUTH = "UPSTREAM_AUTH"
+    IDEMPOTENCY_UNAVAILABLE = "IDEMPOTENCY_UNAVAILABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -86,6 +89,12 @@ class BadUserInput(GatewayError):
 
 class NotFound(GatewayError):
     code = ErrorCode.NOT_FOUND
+
+
+class IdempotencyUnavailable(GatewayError):
+    """The key of a create cannot be checked just now (see `gateway.schema.writes`)."""
+
+    code = ErrorCode.IDEMPOTENCY_UNAVAILABLE
 
 
 _INTERNAL_MESSAGE = (

@@ -10,6 +10,9 @@ them.
   do next: retry with the same `idempotencyKey` (creates), or simply retry (cancel, update: the
   gateway reads before it writes, or the change is absolute).
 * `create_once` runs a create through `gateway.idempotency.run_once` when the caller sent a key.
+  If the shared store of keys (Redis) is unreachable, a keyed create is refused with
+  `IDEMPOTENCY_UNAVAILABLE` before anything is sent: booking without the key check could book
+  twice. Creates without a key go on.
 """
 
 from __future__ import annotations
@@ -21,8 +24,13 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.types.base import get_object_definition
 
-from gateway.idempotency import IdempotencyKeyBusy, IdempotencyKeyReused, run_once
-from gateway.schema.errors import BadUserInput
+from gateway.idempotency import (
+    IdempotencyKeyBusy,
+    IdempotencyKeyReused,
+    IdempotencyStoreUnavailable,
+    run_once,
+)
+from gateway.schema.errors import BadUserInput, IdempotencyUnavailable
 from gateway.schema.validation import Problems
 from gateway.upstreams.errors import (
     Upstream,
@@ -144,6 +152,11 @@ async def create_once(
     except IdempotencyKeyReused as error:
         raise BadUserInput(
             {"idempotencyKey": ["was already used with different input; use a new key"]}
+        ) from error
+    except IdempotencyStoreUnavailable as error:
+        raise IdempotencyUnavailable(
+            "The gateway cannot check idempotencyKey just now (its shared store is "
+            "unreachable), so nothing was created. Retry with the same key in a few seconds."
         ) from error
     except IdempotencyKeyBusy as error:
         raise UpstreamUnavailable(
