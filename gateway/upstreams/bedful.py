@@ -31,6 +31,7 @@ from .bedful_models import (
 from .bedful_wire import booking_body, parse_booking
 from .errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
 from .http import Sender
+from .observe import NOT_OBSERVED, CallObserver, Routes
 from .ratelimit import SlidingWindowLimiter
 from .statuses import UnexpectedShape, no_error_details
 
@@ -76,6 +77,9 @@ CREATE_PATH = "/bookings/create"
 LIST_LIMIT = 10_000
 # ==========================================================================================
 
+ROUTES = Routes(("/bookings", CREATE_PATH, "/bookings/{id}", "/bookings/{id}/update"))
+"""The paths this client calls, as the templates metrics and traces name them."""
+
 
 def _bookings(raw: object) -> list[BedfulBooking]:
     if not isinstance(raw, dict) or "bookings" not in raw:
@@ -102,6 +106,7 @@ class BedfulClient:
         timeout: float,
         max_get_retries: int = 2,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: CallObserver = NOT_OBSERVED,
     ) -> None:
         self._limiter = limiter
         self._sender = Sender(
@@ -112,6 +117,8 @@ class BedfulClient:
             parse_error_body=no_error_details,  # Bedful's error bodies are not published
             before_attempt=self._take_slot,
             sleep=sleep,
+            routes=ROUTES,
+            observer=observer,
         )
 
     async def _take_slot(self, seconds_left: float) -> None:

@@ -48,6 +48,7 @@ from .carehq_wire import (
 )
 from .errors import Upstream, UpstreamNotFound
 from .http import Sender
+from .observe import NOT_OBSERVED, CallObserver, Routes
 from .ratelimit import RateLimitState
 from .statuses import parse_hint_and_arg_errors
 
@@ -104,6 +105,8 @@ def _cancel_form(at: datetime, reason: str | None, notes: str | None) -> dict[st
 # (`/`, `..`, `?`) is refused before a request is made, so caller input cannot reach another
 # endpoint with our credentials.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ROUTES = Routes(("/v1/rooms", "/v1/bookings", "/v1/rooms/{id}", "/v1/bookings/{id}"))
+"""The paths this client calls, as the templates metrics and traces name them."""
 
 
 def _optional(parse: Callable[[object], T]) -> Callable[[object], T | None]:
@@ -131,6 +134,7 @@ class CareHQClient:
         max_get_retries: int = 2,
         rate_limit: RateLimitState | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: CallObserver = NOT_OBSERVED,
     ) -> None:
         self.rate_limit = rate_limit if rate_limit is not None else RateLimitState(sleep=sleep)
         self._sender = Sender(
@@ -144,6 +148,8 @@ class CareHQClient:
             after_response=self.rate_limit.observe,
             retry_after_fallback=self.rate_limit.seconds_to_reset,
             sleep=sleep,
+            routes=ROUTES,
+            observer=observer,
         )
 
     async def list_rooms(

@@ -38,6 +38,7 @@ from .errors import (
     UpstreamUnavailable,
     WriteOutcomeUnknown,
 )
+from .observe import NOT_OBSERVED, CallObserver, CallStats, Routes
 from .ratelimit import WaitExceedsDeadline
 from .statuses import (
     NAMES,
@@ -95,6 +96,7 @@ class _Call:
     method: str
     url: str
     content: dict[str, Any]
+    stats: CallStats
     in_flight: bool = False
 
     @property
@@ -108,6 +110,8 @@ class Sender:
     `before_attempt(seconds_left)` runs before every attempt (a client-side rate limiter; it may
     raise `WaitExceedsDeadline`); `after_response` sees every response's headers (CareHQ's
     rate-limit headers); `retry_after_fallback()` gives a 429's wait when it has no `Retry-After`.
+    `routes` names the upstream's route templates and `observer` hears of every call (metrics,
+    traces), described by template only.
     """
 
     def __init__(
@@ -122,6 +126,8 @@ class Sender:
         before_attempt: Callable[[float], Awaitable[None]] | None = None,
         after_response: Callable[[httpx.Headers], None] | None = None,
         retry_after_fallback: Callable[[], float | None] | None = None,
+        routes: Routes | None = None,
+        observer: CallObserver = NOT_OBSERVED,
         backoff_base: float = 0.1,
         backoff_cap: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -139,6 +145,8 @@ class Sender:
         self._before_attempt = before_attempt
         self._after_response = after_response
         self._retry_after_fallback = retry_after_fallback
+        self._routes = routes if routes is not None else Routes(())
+        self.observer = observer
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._sleep = sleep
@@ -157,11 +165,17 @@ class Sender:
         """Send, retrying reads as allowed, and return `parse(JSON answer)` (None for an empty
         answer). `parse` raising (`UnexpectedShape`, `LookupError`, `TypeError`, `ValueError`)
         means the answer is not the documented shape."""
-        call = _Call(method.upper(), url, {"params": params, "data": data, "json": json})
+        method = method.upper()
+        stats = CallStats(self.upstream, method, self._routes.template(url))
+        call = _Call(method, url, {"params": params, "data": data, "json": json}, stats)
+        with self.observer.call(stats):
+            return self._parse(call, parse, await self._answer(call))
+
+    async def _answer(self, call: _Call) -> _Answer:
         scope = asyncio.timeout(self.timeout)
         try:
             async with scope:
-                answer = await self._attempts(call, scope)
+                return await self._attempts(call, scope)
         except TimeoutError:
             if not scope.expired():
                 raise
@@ -170,12 +184,16 @@ class Sender:
             raise UpstreamTimeout(
                 self.upstream, f"{self._name} did not answer within {self.timeout:g} s"
             ) from None
+
+    def _parse(self, call: _Call, parse: Callable[[object], T], answer: _Answer) -> T:
         try:
             return parse(answer.payload)
         except (LookupError, TypeError, ValueError) as exc:
             # Our own shape messages and a missing key name carry no data; others might quote it.
             why = str(exc) if isinstance(exc, UnexpectedShape | KeyError) else type(exc).__name__
-            logger.debug("%s %s %s: unexpected answer shape: %s", self._name, call.method, url, why)
+            logger.debug(
+                "%s %s %s: unexpected answer shape: %s", self._name, call.method, call.url, why
+            )
             if call.write:
                 raise self._unknown("the answer was not in the documented shape") from None
             raise UpstreamUnavailable(
@@ -190,6 +208,8 @@ class Sender:
         attempt = 0
         while True:
             if self._before_attempt is not None:
+                waiting_since = loop.time()
+                self.observer.waiting_for_budget(self.upstream, 1)
                 try:
                     await self._before_attempt(deadline - loop.time())
                 except WaitExceedsDeadline as exc:
@@ -198,6 +218,9 @@ class Sender:
                         f"{self._name} rate limit: no free slot within the deadline",
                         retry_after=exc.wait,
                     ) from None
+                finally:
+                    self.observer.waiting_for_budget(self.upstream, -1)
+                    call.stats.budget_wait += loop.time() - waiting_since
             try:
                 return await self._attempt(call, attempt)
             except _Retry as retry:
@@ -211,6 +234,7 @@ class Sender:
                 logger.debug("%s %s %s: retry in %.3f s", self._name, call.method, call.url, delay)
                 await self._sleep(delay)
                 attempt += 1
+                call.stats.retries = attempt
 
     async def _attempt(self, call: _Call, attempt: int) -> _Answer:
         request = self._http.build_request(call.method, call.url, **call.content)
@@ -224,7 +248,7 @@ class Sender:
         try:
             if self._after_response is not None:
                 self._after_response(response.headers)
-            status = response.status_code
+            status = call.stats.status = response.status_code
             logger.debug(
                 "%s %s %s -> %d (attempt %d, %.0f ms)",
                 self._name,
