@@ -19,6 +19,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
 
 from gateway.auth import Authenticator
 from gateway.body_limit import BodyLimit
@@ -26,7 +27,7 @@ from gateway.context import GatewayContext, Upstreams
 from gateway.endpoint import GatewayRouter
 from gateway.graphiql import mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
-from gateway.logging import RequestLog
+from gateway.observability.setup import Observability
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -42,10 +43,17 @@ logger = logging.getLogger("gateway")
 READINESS_TIMEOUT_SECONDS = 5.0
 
 
-def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sandbox: Sandbox | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
     """The gateway. `sandbox`: the emulators to use for upstreams that are not configured
-    (tests pass their own to inspect what it saw); by default a fresh seeded one."""
+    (tests pass their own to inspect what it saw); by default a fresh seeded one.
+    `tracer_provider`: where spans go (tests); by default as the `OTEL_*` variables say."""
     settings = settings or Settings.load()
+    observability = Observability.from_settings(settings, tracer_provider=tracer_provider)
     if sandbox is None and (settings.carehq_is_sandbox or settings.bedful_is_sandbox):
         sandbox = Sandbox(
             seed=settings.gateway_sandbox_seed,
@@ -56,13 +64,22 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            carehq_http = await stack.enter_async_context(_carehq_http(settings, sandbox))
-            bedful_http = await stack.enter_async_context(_bedful_http(settings, sandbox))
+            stack.callback(observability.shutdown)
+            carehq_http = await stack.enter_async_context(
+                observability.upstream_client(_carehq_http(settings, sandbox))
+            )
+            bedful_http = await stack.enter_async_context(
+                observability.upstream_client(_bedful_http(settings, sandbox))
+            )
             shared = _shared_redis(settings)
             if shared is not None:
                 stack.push_async_callback(shared.aclose)
             app.state.upstreams = Upstreams(
-                carehq=CareHQClient(carehq_http, timeout=settings.carehq_timeout_seconds),
+                carehq=CareHQClient(
+                    carehq_http,
+                    timeout=settings.carehq_timeout_seconds,
+                    observer=observability.upstreams,
+                ),
                 bedful=BedfulClient(
                     bedful_http,
                     limiter=SlidingWindowLimiter(
@@ -72,8 +89,9 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
                         )
                     ),
                     timeout=settings.bedful_timeout_seconds,
+                    observer=observability.upstreams,
                 ),
-                idempotency=(
+                idempotency=observability.idempotency(
                     InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
                 ),
                 shared=shared,
@@ -97,6 +115,7 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
         max_depth=settings.gateway_max_query_depth,
         max_aliases=settings.gateway_max_aliases,
         introspection=settings.gateway_introspection,
+        extensions=observability.schema_extensions(),
     )
     router = GatewayRouter(
         schema,
@@ -137,7 +156,7 @@ def create_app(settings: Settings | None = None, *, sandbox: Sandbox | None = No
     # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
-    app.add_middleware(RequestLog)
+    observability.install(app)  # last: its middleware is the outermost
     return app
 
 

@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(host: str, port: int) -> int:
     settings = Settings.load()
-    configure_logging(settings.gateway_log_level)
+    configure_logging(settings.gateway_log_level, settings.gateway_log_format)
     for name, is_sandbox, url in (
         ("CareHQ", settings.carehq_is_sandbox, settings.carehq_base_url),
         ("Bedful", settings.bedful_is_sandbox, settings.bedful_base_url),

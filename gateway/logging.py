@@ -1,33 +1,36 @@
-"""Logging: one INFO line per HTTP request, and nothing personal at INFO.
+"""Log configuration: today's text lines or one JSON object per line (`GATEWAY_LOG_FORMAT`).
 
-Requests carry residents' and guests' personal data (names, emails, phone numbers) in variables,
-bodies and upstream payloads, so the request line holds only the method, path, GraphQL operation
-name(s), status and duration. Bodies and upstream payloads are never logged at INFO; upstream
-clients log at DEBUG without bodies.
+Every line written while a request is served carries that request's id (and its trace id when
+there is one), in both formats, so one request's lines can be found together. What the lines say
+is decided where they are written: the request line (`gateway.observability.middleware`) holds
+only the method, path, operation names, status and duration, never variables, bodies or upstream
+payloads, which carry residents' and guests' personal data; upstream clients log at DEBUG
+without bodies or query strings.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-import time
-from collections.abc import Iterator
-from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
+from gateway.observability.request import current_request
+from gateway.settings import LogFormat
 
-logger = logging.getLogger("gateway.request")
-
-_operations: ContextVar[list[str] | None] = ContextVar("gateway_operations", default=None)
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(EscapeControlCharacters())
+def configure_logging(
+    level: str, log_format: LogFormat = "text", stream: TextIO | None = None
+) -> None:
+    """Replaces the root logger's handlers with one writing to `stream` (stderr)."""
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(StampRequest())
+    handler.addFilter(EscapeControlCharacters())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO; CareHQ URLs carry filter values (ids, search text).
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -53,47 +56,45 @@ class EscapeControlCharacters(logging.Filter):
         return True
 
 
-class RecordOperationName(SchemaExtension):
-    """Tells the request log which GraphQL operation ran (the name only, never variables)."""
+class StampRequest(logging.Filter):
+    """Stamps `request_id` and `trace_id` (None outside a request) on every record."""
 
-    def on_execute(self) -> Iterator[None]:
-        names = _operations.get()
-        if names is not None:
-            context = self.execution_context
-            names.append(context.operation_name or context.operation_type.value.lower())
-        yield
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = current_request()
+        record.request_id = current.request_id if current else None
+        record.trace_id = current.trace_id if current else None
+        return True
 
 
-class RequestLog:
-    """ASGI middleware writing the one INFO line per request."""
+class TextFormatter(logging.Formatter):
+    """Today's text line, with ` request_id=...` appended inside a request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        return f"{line} request_id={request_id}" if request_id else line
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        names: list[str] = []
-        token = _operations.set(names)
-        started = time.perf_counter()
 
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: `time` (UTC, ISO 8601), `level`, `logger`, `message`,
+    `request_id` and `trace_id` inside a request, the structured `fields` a line was given
+    (`extra={"fields": {...}}`), and `exception` (the traceback) when there is one."""
 
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        finally:
-            _operations.reset(token)
-            logger.info(
-                "%s %s op=%s status=%d duration_ms=%.1f",
-                scope["method"],
-                scope["path"],
-                ",".join(names) or "-",
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "trace_id"):
+            if value := getattr(record, key, None):
+                line[key] = value
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update({key: value for key, value in fields.items() if key not in line})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False, default=str)

@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogFormat = Literal["text", "json"]
 
 
 class ConfigError(Exception):
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     gateway_introspection: bool = True
     """`__schema`/`__type` queries (codegen, GraphiQL's docs); off: also no "Did you mean"."""
     gateway_log_level: LogLevel = "INFO"
+    gateway_log_format: LogFormat = "text"
+    gateway_metrics: bool = True
+    gateway_metrics_token: SecretStr | None = None
+    """Bearer token `/metrics` requires; unset: `/metrics` is open (it holds no personal data)."""
+    gateway_metrics_max_operations: int = Field(100, ge=1, le=10000)
+    gateway_trace_fields: bool = False
     gateway_max_query_depth: int = Field(10, ge=2, le=50)
     gateway_max_aliases: int = Field(30, ge=1, le=1000)
     gateway_max_body_bytes: int = Field(262_144, ge=1024, le=100 * 1024 * 1024)
@@ -112,6 +119,10 @@ class Settings(BaseSettings):
         """The Redis URL for logs: any password replaced by `***`."""
         url = self.redis_url()
         return _without_password(url) if url else None
+
+    def metrics_token(self) -> str | None:
+        """The bearer token `/metrics` requires, if one is set."""
+        return _secret(self.gateway_metrics_token).strip() or None
 
     def bedful_key(self) -> str:
         """The configured Bedful channel key (validated at load)."""

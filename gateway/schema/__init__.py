@@ -5,13 +5,15 @@ scalars are shared.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from gateway.logging import RecordOperationName
+from gateway.observability.operation import ObserveOperation
 from gateway.schema.bedful import BedfulBooking, BedfulQuery
 from gateway.schema.bedful_mutations import BedfulMutation
 from gateway.schema.carehq_mutations import CareHQMutation
@@ -54,11 +56,13 @@ def build_schema(
     max_aliases: int = 30,
     max_cost: int = MAX_COST,
     introspection: bool = True,
+    extensions: Sequence[Callable[[], SchemaExtension]] = (),
 ) -> strawberry.Schema:
     """The schema with its protective limits (query depth, aliases, tokens, cost, string
     literals) set, each document checked once (see `gateway.schema.document_cache`). Without
     `introspection`, `__schema`/`__type` fail validation and no error suggests field, argument,
-    type or enum value names (`ErrorCodes` strips them), which would leak the schema anyway."""
+    type or enum value names (`ErrorCodes` strips them), which would leak the schema anyway.
+    `extensions` are added last (per-field tracing)."""
     closed: list[type[SchemaExtension]] = [] if introspection else [DisableIntrospection]
     return GatewaySchema(
         query=Query,
@@ -67,9 +71,10 @@ def build_schema(
         config=StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=not introspection),
         extensions=[
             *closed,
+            ObserveOperation,  # outside ErrorCodes: it reads the final error codes
             ErrorCodes,
-            RecordOperationName,
             *document_limits(max_depth=max_depth, max_aliases=max_aliases, max_cost=max_cost),
+            *extensions,
         ],
     )
 
