@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from gateway.auth import Authenticator
 from gateway.body_limit import BodyLimit
 from gateway.context import GatewayContext, Upstreams
+from gateway.cors import allow_origins
 from gateway.endpoint import GatewayRouter
 from gateway.graphiql import mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
@@ -156,6 +157,7 @@ def create_app(
     # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
+    allow_origins(app, settings.cors_origins())  # outside BodyLimit: its 413 is readable too
     observability.install(app)  # last: its middleware is the outermost
     return app
 

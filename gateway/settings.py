@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     gateway_trace_fields: bool = False
     gateway_max_query_depth: int = Field(10, ge=2, le=50)
     gateway_max_aliases: int = Field(30, ge=1, le=1000)
+    gateway_cors_origins: str = ""
+    """Comma-separated exact origins (`https://app.example.com`) whose pages may call /graphql,
+    or `*` for any; empty: no cross-origin access."""
     gateway_max_body_bytes: int = Field(262_144, ge=1024, le=100 * 1024 * 1024)
     """The largest request body accepted (413 above it): 256 KiB, 2.5 times the longest
     document accepted (100,000 characters) plus room for variables."""
@@ -90,6 +93,10 @@ class Settings(BaseSettings):
         """The accepted bearer tokens (empty: no access control)."""
         raw = _secret(self.gateway_api_tokens)
         return tuple(token.strip() for token in raw.split(",") if token.strip())
+
+    def cors_origins(self) -> tuple[str, ...]:
+        """The origins allowed cross-origin access (validated at load)."""
+        return tuple(o.strip() for o in self.gateway_cors_origins.split(",") if o.strip())
 
     def warnings(self, address: str) -> list[str]:
         """Unsafe combinations next to a real upstream, one line each, for `gateway serve`."""
@@ -130,7 +137,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_incomplete_upstreams(self) -> Self:
-        problems: list[str] = _token_problems(self.gateway_api_tokens)
+        problems = _token_problems(self.gateway_api_tokens) + _cors_problems(self.cors_origins())
         if self.carehq_base_url:
             missing = [
                 name
@@ -194,6 +201,35 @@ def _token_problems(value: SecretStr | None) -> list[str]:
             "(trailing =), as in an `Authorization: Bearer` header"
         ]
     return []
+
+
+def _cors_problems(origins: tuple[str, ...]) -> list[str]:
+    if "*" in origins:
+        return (
+            [] if origins == ("*",) else ["GATEWAY_CORS_ORIGINS: `*` cannot be listed with origins"]
+        )
+    wrong = [origin for origin in origins if not _is_origin(origin)]
+    if wrong:
+        return [
+            f"GATEWAY_CORS_ORIGINS: {wrong[0]!r} is not an origin; write scheme://host[:port] "
+            "exactly as the browser sends it (no path, no trailing slash)"
+        ]
+    return []
+
+
+def _is_origin(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and f"{parts.scheme}://{parts.netloc}" == value
+        and "@" not in parts.netloc
+        and value == value.lower()
+    )
 
 
 def _url_problems(name: str, url: str, settings: Settings) -> list[str]:
