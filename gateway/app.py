@@ -28,6 +28,7 @@ from gateway.cors import allow_origins
 from gateway.endpoint import GatewayRouter
 from gateway.graphiql import mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
+from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
@@ -160,6 +161,14 @@ def create_app(
     allow_origins(app, settings.cors_origins())  # outside BodyLimit: its 413 is readable too
     observability.install(app)  # last: its middleware is the outermost
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker of `gateway serve --workers N` (uvicorn imports it by name in each
+    worker process): the same settings, logging and routes as a single `gateway serve`."""
+    settings = Settings.load()
+    configure_logging(settings.gateway_log_level, settings.gateway_log_format)
+    return create_app(settings)
 
 
 def _readiness(result: object) -> str:

@@ -21,6 +21,8 @@ from gateway.settings import ConfigError, Settings
 
 logger = logging.getLogger("gateway")
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -31,6 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the gateway (built-in sandboxes by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (default 1); more than 1 needs GATEWAY_REDIS_URL",
+    )
 
     sandbox = commands.add_parser("sandbox", help="serve only the emulated CareHQ and Bedful APIs")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -53,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            return _serve(args.host, args.port)
+            return _serve(args.host, args.port, args.workers)
         if args.command == "sandbox":
             return _sandbox(args)
         return _schema()
@@ -64,8 +72,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _serve(host: str, port: int) -> int:
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, got {text!r}")
+    return value
+
+
+def _serve(host: str, port: int, workers: int) -> int:
     settings = Settings.load()
+    if workers > 1 and settings.redis_url() is None:
+        raise ConfigError(
+            f"--workers {workers} needs GATEWAY_REDIS_URL: the workers must share idempotency "
+            "keys and Bedful's budget through Redis (or run one worker)"
+        )
     configure_logging(settings.gateway_log_level, settings.gateway_log_format)
     for name, is_sandbox, url in (
         ("CareHQ", settings.carehq_is_sandbox, settings.carehq_base_url),
@@ -78,9 +101,32 @@ def _serve(host: str, port: int) -> int:
             logger.info("%s: %s", name, url)
     for warning in settings.warnings(f"{host}:{port}"):
         logger.warning("%s", warning)
-    app = create_app(settings)
-    logger.info("GraphQL at http://%s:%d/graphql", host, port)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
+    if workers == 1:
+        app = create_app(settings)
+        logger.info("GraphQL at http://%s:%d/graphql", host, port)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
+        return 0
+    if settings.carehq_is_sandbox or settings.bedful_is_sandbox:
+        logger.warning(
+            "each of the %d workers has its own built-in sandbox (its own demo data, so a "
+            "booking made through one worker is unknown to the others); run `gateway sandbox` "
+            "and set CAREHQ_BASE_URL / BEDFUL_BASE_URL to share one",
+            workers,
+        )
+    logger.info("GraphQL at http://%s:%d/graphql (%d workers)", host, port, workers)
+    # Each worker is a process of its own: it builds its app from the same environment.
+    uvicorn.run(
+        "gateway.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        # A worker answers the supervisor's health check only once it has imported the
+        # gateway (seconds on a busy machine); uvicorn's 5 s default kills slow starters.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+    )
     return 0
 
 

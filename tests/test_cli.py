@@ -97,3 +97,37 @@ def test_serve_answers_graphql_shows_graphiql_and_says_it_runs_on_sandboxes(
     assert any("CareHQ" in line and "SANDBOX" in line for line in first_lines), output
     assert any("Bedful" in line and "SANDBOX" in line for line in first_lines), output
     assert "Traceback" not in output
+
+
+def test_several_workers_without_redis_stop_start_up_with_one_line() -> None:
+    result = run_gateway("serve", "--port", str(free_port()), "--workers", "2")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "GATEWAY_REDIS_URL" in lines[0]
+    assert "--workers 2" in lines[0]
+    assert "Traceback" not in result.stderr
+
+    refused = run_gateway("serve", "--workers", "0")
+    assert refused.returncode == 2
+    assert "--workers" in refused.stderr
+
+
+def test_serve_with_workers_shares_redis_and_logs_every_request(redis_url: str) -> None:
+    base, process = start_gateway_process(
+        "serve", "--workers", "2", ready_path="/healthz", env={"GATEWAY_REDIS_URL": redis_url}
+    )
+    try:
+        for _ in range(6):
+            answer = httpx.post(base + "/graphql", json={"query": "{ __typename }"}, timeout=10)
+            assert answer.json() == {"data": {"__typename": "Query"}}
+        assert httpx.get(base + "/readyz", timeout=10).json()["redis"] == "ok"
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert output.count("Started server process") == 2, output  # two workers
+    assert output.count("shared state in Redis at") == 2, output  # one client each
+    assert output.count("POST /graphql op=query status=200") == 6, output  # the request log
+    assert "has its own built-in sandbox" in output  # the warning about per-worker sandboxes
+    assert "Traceback" not in output
