@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from prometheus_client import (
     CollectorRegistry,
@@ -29,6 +29,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 from gateway.observability.request import Operation
@@ -38,6 +39,7 @@ __all__ = ["Metrics"]
 disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series double the output, unused
 
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+M = TypeVar("M", bound=MetricWrapperBase)
 _CODE = re.compile(r"[A-Z][A-Z_]{0,39}")
 _MAX_NAME = 64
 
@@ -52,6 +54,7 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry()
         self._max_operations = max_operations
         self._operations: set[str] = set()
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         r = self.registry
         self.requests = Counter(
             "gateway_graphql_requests",
@@ -125,16 +128,16 @@ class Metrics:
         """One HTTP request to the GraphQL endpoint, with the operations that ran in it."""
         if not operations:
             if status >= 400:  # refused before GraphQL: no token, a body that is not GraphQL
-                self.requests.labels("none", "none", "error").inc()
-                self.request_duration.labels("none", "error").observe(seconds)
+                self.child(self.requests, "none", "none", "error").inc()
+                self.child(self.request_duration, "none", "error").observe(seconds)
             return  # otherwise the GraphiQL page: not a GraphQL request
         for op in operations:
             operation = self.operation_label(op)
             outcome = "error" if status >= 400 else op.outcome
-            self.requests.labels(operation, op.type, outcome).inc()
-            self.request_duration.labels(operation, outcome).observe(seconds)
+            self.child(self.requests, operation, op.type, outcome).inc()
+            self.child(self.request_duration, operation, outcome).observe(seconds)
             for code in op.error_codes:
-                self.errors.labels(code if _CODE.fullmatch(code) else "OTHER").inc()
+                self.child(self.errors, code if _CODE.fullmatch(code) else "OTHER").inc()
 
     def operation_label(self, op: Operation) -> str:
         """The operation's name if it is one of the first `max_operations` names seen."""
@@ -149,9 +152,18 @@ class Metrics:
         self._operations.add(op.name)
         return op.name
 
+    def child(self, metric: M, *values: str) -> M:
+        """`metric.labels(*values)`, remembered: label sets are bounded, and prometheus-client's
+        `labels` (validation, a lock) is the largest part of counting on the hot path."""
+        key = (id(metric), values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return cast(M, found)
+
     def cache_lookup(self, cache: str, result: str) -> None:
         """For read caches: `result` is `hit`, `miss` or `stale`; `cache` a fixed name."""
-        self.cache_lookups.labels(cache, result).inc()
+        self.child(self.cache_lookups, cache, result).inc()
 
     def scrape(self, accept: str = "") -> tuple[bytes, str]:
         """(body, content type) in the format the scraper's `Accept` asks for (Prometheus text

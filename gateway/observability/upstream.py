@@ -94,19 +94,21 @@ class ObserveUpstreams:
 
     def waiting_for_budget(self, upstream: Upstream, delta: int) -> None:
         if self._metrics is not None:
-            self._metrics.budget_waiting.labels(LABELS[upstream]).inc(delta)
+            metrics = self._metrics
+            metrics.child(metrics.budget_waiting, LABELS[upstream]).inc(delta)
 
     def _count(self, stats: CallStats, outcome: str, seconds: float) -> None:
         if self._metrics is None:
             return
         m, upstream = self._metrics, LABELS[stats.upstream]
-        m.upstream_calls.labels(
-            upstream, stats.method, stats.route, status_class(stats.status), outcome
+        method, route = stats.method, stats.route
+        m.child(
+            m.upstream_calls, upstream, method, route, status_class(stats.status), outcome
         ).inc()
-        m.upstream_duration.labels(upstream, stats.method, stats.route, outcome).observe(seconds)
+        m.child(m.upstream_duration, upstream, method, route, outcome).observe(seconds)
         if stats.retries:
-            m.upstream_retries.labels(upstream, stats.method, stats.route).inc(stats.retries)
-        m.budget_wait.labels(upstream).observe(stats.budget_wait)
+            m.child(m.upstream_retries, upstream, method, route).inc(stats.retries)
+        m.child(m.budget_wait, upstream).observe(stats.budget_wait)
 
 
 def _describe(span: trace.Span, stats: CallStats, outcome: str) -> None:
