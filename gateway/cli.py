@@ -15,6 +15,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.logging import configure_logging
+from gateway.observability.metrics import shared_by_workers
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import schema
 from gateway.settings import ConfigError, Settings
@@ -101,11 +102,17 @@ def _serve(host: str, port: int, workers: int) -> int:
             logger.info("%s: %s", name, url)
     for warning in settings.warnings(f"{host}:{port}"):
         logger.warning("%s", warning)
-    if workers == 1:
-        app = create_app(settings)
-        logger.info("GraphQL at http://%s:%d/graphql", host, port)
-        uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
-        return 0
+    with shared_by_workers(workers, enabled=settings.gateway_metrics):
+        if workers == 1:
+            app = create_app(settings)
+            logger.info("GraphQL at http://%s:%d/graphql", host, port)
+            uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
+        else:
+            _serve_workers(settings, host, port, workers)
+    return 0
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
     if settings.carehq_is_sandbox or settings.bedful_is_sandbox:
         logger.warning(
             "each of the %d workers has its own built-in sandbox (its own demo data, so a "
@@ -127,7 +134,6 @@ def _serve(host: str, port: int, workers: int) -> int:
         # gateway (seconds on a busy machine); uvicorn's 5 s default kills slow starters.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
-    return 0
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar, cast
 
 from prometheus_client import (
@@ -33,12 +36,14 @@ from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 from gateway.observability.request import Operation
+from gateway.settings import ConfigError
 
 __all__ = ["Metrics"]
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series double the output, unused
 
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 M = TypeVar("M", bound=MetricWrapperBase)
 _CODE = re.compile(r"[A-Z][A-Z_]{0,39}")
 _MAX_NAME = 64
@@ -169,7 +174,7 @@ class Metrics:
         """(body, content type) in the format the scraper's `Accept` asks for (Prometheus text
         or OpenMetrics): this process, or every worker's in multiprocess mode."""
         encode, content_type = choose_encoder(accept)
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if os.environ.get(MULTIPROC_DIR):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
             registry.register(self.budgets)  # this worker's limiters, read now
@@ -178,8 +183,31 @@ class Metrics:
 
     def process_exited(self) -> None:
         """Drops this process's live gauges from a multiprocess directory (at shutdown)."""
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if os.environ.get(MULTIPROC_DIR):
             multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]  # as above
+
+
+@contextmanager
+def shared_by_workers(workers: int, *, enabled: bool) -> Iterator[None]:
+    """Around `gateway serve`: several workers write their values to one directory, so that
+    any worker's `/metrics` answers for all. `PROMETHEUS_MULTIPROC_DIR` when the operator set it
+    (it must be a directory), otherwise a fresh temporary one, removed when serving ends."""
+    given = os.environ.get(MULTIPROC_DIR)
+    if not enabled or (workers == 1 and not given):
+        yield
+        return
+    if given:
+        if not os.path.isdir(given):
+            raise ConfigError(f"{MULTIPROC_DIR}: {given!r} is not a directory")
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="gateway-metrics-")
+    os.environ[MULTIPROC_DIR] = path  # the workers inherit it, before they import anything
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_DIR]
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def status_class(status: int | None) -> str:

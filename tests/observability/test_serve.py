@@ -37,3 +37,22 @@ def test_serve_writes_json_lines_and_collects_metrics_across_processes(tmp_path:
     assert {"time", "level", "logger", "message"} <= set(lines[0])
     ours = [line for line in lines if line.get("request_id") == "ops-check-1"]
     assert [line["operations"] for line in ours] == [["Hello"], ["Hello"]]
+
+
+def test_every_worker_answers_metrics_for_all_of_them(redis_url: str) -> None:
+    """`--workers 2` without PROMETHEUS_MULTIPROC_DIR: the gateway makes a shared directory."""
+    env = {"GATEWAY_REDIS_URL": redis_url}
+    base, process = start_gateway_process("serve", "--workers", "2", ready_path="/healthz", env=env)
+    try:
+        for _ in range(6):
+            answer = httpx.post(base + "/graphql", json={"query": "query Six { __typename }"})
+            assert answer.status_code == 200
+        # Whichever worker answers a scrape, it counts the requests both workers served.
+        scrapes = [httpx.get(base + "/metrics", timeout=10).text for _ in range(6)]
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert output.count("Started server process") == 2, output
+    line = 'gateway_graphql_requests_total{operation="Six",outcome="ok",type="query"} 6.0'
+    assert all(line in scrape for scrape in scrapes), scrapes[0]
+    assert "Traceback" not in output
