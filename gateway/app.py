@@ -28,6 +28,7 @@ from gateway.cors import allow_origins
 from gateway.endpoint import GatewayRouter
 from gateway.graphiql import mount_graphiql_assets
 from gateway.idempotency import InMemoryIdempotencyStore
+from gateway.locks import LocalKeyedLocks
 from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
 from gateway.sandbox import Sandbox, credentials
@@ -35,6 +36,7 @@ from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.shared.connection import SharedRedis, SharedStateUnavailable
 from gateway.shared.idempotency import RedisIdempotencyStore
+from gateway.shared.locks import RedisKeyedLocks
 from gateway.upstreams.bedful import BedfulClient, bedful_http_client
 from gateway.upstreams.carehq import CareHQClient, CareHQSignature, carehq_http_client
 from gateway.upstreams.errors import UpstreamError
@@ -95,6 +97,11 @@ def create_app(
                 ),
                 idempotency=observability.idempotency(
                     InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
+                ),
+                locks=(
+                    LocalKeyedLocks()
+                    if shared is None
+                    else RedisKeyedLocks(shared, lease_seconds=_longest_write(settings))
                 ),
                 shared=shared,
             )
@@ -184,6 +191,11 @@ def _readiness(result: object) -> str:
             return "unavailable: no answer within 5 s"
         case _:
             return f"unavailable: {type(result).__name__}"
+
+
+def _longest_write(settings: Settings) -> float:
+    """A read and a write, each within its upstream's deadline, and some slack."""
+    return 2 * max(settings.carehq_timeout_seconds, settings.bedful_timeout_seconds) + 5
 
 
 def _shared_redis(settings: Settings) -> SharedRedis | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from graphql import GraphQLError
 from strawberry.fastapi import BaseContext
 
+from gateway.locks import KeyedLocks, LocalKeyedLocks
 from gateway.reads import Reads
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Upstreams:
     carehq: CareHQClient
     bedful: BedfulClient
     idempotency: IdempotencyStore
+    locks: KeyedLocks = field(default_factory=LocalKeyedLocks)  # one cancel per booking
     shared: SharedRedis | None = None  # GATEWAY_REDIS_URL: state shared by every process
 
 

@@ -81,3 +81,44 @@ async def test_without_redis_reads_go_on_and_keyed_creates_are_refused_until_it_
         created = await gateway.data(CREATE, keyed)
         assert await gateway.data(CREATE, keyed) == created
         assert creates(sandbox) == 2
+
+
+CANCEL_BEDFUL = 'mutation { cancelBedfulBooking(id: "3141036") { id status } }'
+CANCEL_CAREHQ = 'mutation { cancelBooking(id: "6989ccd7912265b1f56c7aa0") { id isCancelled } }'
+
+
+def cancel_writes(sandbox: Sandbox) -> tuple[int, int]:
+    carehq = [r for r in sandbox.carehq.requests if r.method == "PATCH"]
+    bedful = [r for r in sandbox.bedful.requests if r.path == "/bookings/3141036/update"]
+    return len(carehq), len(bedful)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one-process", "two-processes-redis"])
+async def test_cancels_arriving_together_write_once(
+    sandbox: Sandbox, redis_server: RedisServer, shared: bool
+) -> None:
+    redis_server.flush()
+    async with AsyncExitStack() as stack:
+        if shared:
+            gateways_ = await gateways(stack, sandbox, redis_server.url)
+        else:
+            settings = make_settings()
+            gateways_ = [
+                await stack.enter_async_context(
+                    asynccontextmanager(start_gateway)(sandbox, settings)
+                )
+            ]
+        sandbox.bedful.latency_ms = sandbox.carehq.latency_ms = 30  # reads and writes overlap
+        bodies = await asyncio.gather(
+            *(
+                gateways_[i % len(gateways_)].execute(document)
+                for i in range(6)
+                for document in (CANCEL_BEDFUL, CANCEL_CAREHQ)
+            )
+        )
+    assert all("errors" not in body for body in bodies), bodies
+    for body in bodies:
+        answer = body["data"]
+        assert answer.get("cancelBedfulBooking", {"status": "CANCELLED"})["status"] == "CANCELLED"
+        assert answer.get("cancelBooking", {"isCancelled": True})["isCancelled"] is True
+    assert cancel_writes(sandbox) == (1, 1)

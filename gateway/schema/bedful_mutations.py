@@ -31,6 +31,7 @@ from gateway.schema.writes import (
     check_idempotency_key,
     create_once,
     input_field_names,
+    one_at_a_time,
     outcome_unknown,
     rejected,
 )
@@ -141,15 +142,17 @@ class BedfulMutation:
         problems.raise_if_any()
         assert booking_id is not None  # noqa: S101 - a bad id was raised just above
         client: BedfulClient = info.context.bedful
-        current = await _read(info, booking_id)
-        if current.status == BedfulStatus.CANCELLED:
-            return BedfulBooking.of(current)
-        return await _write(
-            info,
-            lambda: client.cancel_booking(booking_id),
-            what="the cancellation",
-            advice="Retrying is safe: a booking that is already cancelled is not written again.",
-        )
+        async with one_at_a_time(info, Upstream.BEDFUL, f"booking:{booking_id}"):
+            current = await _read(info, booking_id)
+            if current.status == BedfulStatus.CANCELLED:
+                return BedfulBooking.of(current)
+            return await _write(
+                info,
+                lambda: client.cancel_booking(booking_id),
+                what="the cancellation",
+                advice="Retrying is safe: a booking that is already cancelled is not written "
+                "again.",
+            )
 
 
 async def _read(info: strawberry.Info[Any, Any], booking_id: int, what: str = "") -> BedfulRecord:

@@ -26,6 +26,7 @@ from gateway.schema.writes import (
     check_idempotency_key,
     create_once,
     input_field_names,
+    one_at_a_time,
     outcome_unknown,
     rejected,
 )
@@ -172,28 +173,29 @@ class CareHQMutation:
         problems.carehq_id("id", id)
         problems.raise_if_any()
         client: CareHQClient = info.context.carehq
-        current = await info.context.reads.carehq.whole_booking(id)
-        if current is None:
-            raise NotFound(
-                f"CareHQ has no booking with id {shown(id)}.", upstream=Upstream.CAREHQ.value
-            )
-        if current.cancelled is not None:
-            return Booking.of(current)
-        try:
-            record = await client.cancel_booking(
-                id, at=datetime.now(UTC), reason=_given(reason), notes=_given(notes)
-            )
-        except UpstreamInvalidRequest as error:
-            raise rejected(error, CANCEL_FIELDS) from error
-        except WriteOutcomeUnknown as error:
-            raise outcome_unknown(
-                Upstream.CAREHQ,
-                "the cancellation",
-                "Retrying is safe: a booking that is already cancelled is not written again.",
-            ) from error
-        finally:
-            info.context.reads.carehq.changed()
-        return Booking.of(record)
+        async with one_at_a_time(info, Upstream.CAREHQ, f"booking:{id}"):
+            current = await info.context.reads.carehq.whole_booking(id)
+            if current is None:
+                raise NotFound(
+                    f"CareHQ has no booking with id {shown(id)}.", upstream=Upstream.CAREHQ.value
+                )
+            if current.cancelled is not None:
+                return Booking.of(current)
+            try:
+                record = await client.cancel_booking(
+                    id, at=datetime.now(UTC), reason=_given(reason), notes=_given(notes)
+                )
+            except UpstreamInvalidRequest as error:
+                raise rejected(error, CANCEL_FIELDS) from error
+            except WriteOutcomeUnknown as error:
+                raise outcome_unknown(
+                    Upstream.CAREHQ,
+                    "the cancellation",
+                    "Retrying is safe: a booking that is already cancelled is not written again.",
+                ) from error
+            finally:
+                info.context.reads.carehq.changed()
+            return Booking.of(record)
 
 
 def new_booking(input: CreateBookingInput, problems: Problems) -> NewCareHQBooking:

@@ -18,7 +18,8 @@ them.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import strawberry
@@ -30,6 +31,7 @@ from gateway.idempotency import (
     IdempotencyStoreUnavailable,
     run_once,
 )
+from gateway.locks import LockBusy
 from gateway.schema.errors import BadUserInput, IdempotencyUnavailable
 from gateway.schema.validation import Problems
 from gateway.upstreams.errors import (
@@ -104,6 +106,23 @@ def outcome_unknown(upstream: Upstream, what: str, advice: str) -> WriteOutcomeU
         upstream,
         f"{upstream.label} did not confirm {what}: the outcome is unknown. {advice}",
     )
+
+
+@asynccontextmanager
+async def one_at_a_time(
+    info: strawberry.Info[Any, Any], upstream: Upstream, record: str
+) -> AsyncIterator[None]:
+    """Holds `record`'s write lock (every process, with Redis): a cancel reads and writes under
+    it, so of two cancels arriving together only the first writes."""
+    try:
+        async with info.context.upstreams.locks.hold(f"{upstream.value.lower()}:{record}"):
+            yield
+    except LockBusy as error:
+        raise UpstreamUnavailable(
+            upstream,
+            f"Another change of this {upstream.label} booking is still running; retry in a few "
+            "seconds.",
+        ) from error
 
 
 def check_idempotency_key(problems: Problems, key: str | None) -> str | None:
