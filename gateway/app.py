@@ -31,6 +31,7 @@ from gateway.idempotency import InMemoryIdempotencyStore
 from gateway.locks import LocalKeyedLocks
 from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
+from gateway.persisted import PersistedDocuments
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -129,6 +130,9 @@ def create_app(
     router = GatewayRouter(
         schema,
         authenticator=Authenticator(settings.api_tokens()),
+        persisted=PersistedDocuments.from_file(
+            settings.gateway_persisted_documents, only=settings.gateway_persisted_only
+        ),
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.gateway_graphiql else None,
         assets_url="/graphiql-assets",

@@ -30,6 +30,7 @@ from gateway.auth import ANONYMOUS, Authenticator, Unauthenticated
 from gateway.context import GatewayContext
 from gateway.graphiql import SelfHostedGraphQLRouter
 from gateway.media import GRAPHQL_RESPONSE, JSON, response_media_type
+from gateway.persisted import PersistedDocumentError, PersistedDocuments
 from gateway.schema.errors import ErrorCode
 from gateway.schema.limits import document_problem, variables_problem
 
@@ -37,12 +38,13 @@ if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
     from starlette.requests import Request
     from starlette.websockets import WebSocket
+    from strawberry.http.base import BaseRequestProtocol
     from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 _media_type: ContextVar[str] = ContextVar("gateway_response_media_type", default=JSON)
 
 # The parameters of a GraphQL request (GraphQL over HTTP, section "Request Parameters").
-_PARAMETERS = ("query", "operationName", "variables", "extensions")
+_PARAMETERS = ("query", "operationName", "variables", "extensions", "documentId")
 
 
 class RequestError(Exception):
@@ -65,9 +67,16 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
     """The gateway's `/graphql`. Takes `SelfHostedGraphQLRouter`'s arguments plus
     `authenticator`; WebSocket subscriptions are always off (the schema has none)."""
 
-    def __init__(self, *args: Any, authenticator: Authenticator, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        authenticator: Authenticator,
+        persisted: PersistedDocuments | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, subscription_protocols=(), **kwargs)
         self.authenticator = authenticator
+        self.persisted = persisted or PersistedDocuments({})
         # Strawberry always adds a WebSocket route; without it a handshake meets no route and is
         # closed before it is accepted (HTTP 403).
         self.routes[:] = [route for route in self.routes if not isinstance(route, WebSocketRoute)]
@@ -115,6 +124,14 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
             return self.error_response(RequestError(status, ErrorCode.BAD_REQUEST, reason, headers))
         finally:
             _media_type.reset(media_type)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Strawberry's test (a browser's GET without `query`), and no other GraphQL parameter
+        either: a GET naming a persisted document executes it."""
+        params = request.query_params
+        return super().should_render_graphql_ide(request) and not any(
+            params.get(name) is not None for name in _PARAMETERS
+        )
 
     def _caller(self, request: Request) -> str:
         try:
@@ -170,7 +187,7 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
                     "The request body must be a JSON object "
                     '(`{"query": ..., "variables": ...}`); batches are not supported.',
                 )
-        return _request_data(data)
+        return self._request_data(data)
 
     def _query_parameters(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
         params = request.query_params
@@ -217,6 +234,32 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
             response.status_code = 400
         return response
 
+    def _request_data(self, data: dict[str, Any]) -> GraphQLRequestData:
+        for name, kind, types in (
+            ("query", "a string", (str,)),
+            ("operationName", "a string", (str,)),
+            ("variables", "an object", (dict,)),
+            ("extensions", "an object", (dict,)),
+            ("documentId", "a string", (str,)),
+        ):
+            if data.get(name) is not None and not isinstance(data[name], types):
+                raise RequestError(400, ErrorCode.BAD_REQUEST, f"`{name}` must be {kind} or null.")
+        problem = document_problem(data.get("query")) or variables_problem(data.get("variables"))
+        if problem:
+            raise RequestError(400, ErrorCode.BAD_USER_INPUT, problem)
+        try:
+            query = self.persisted.document(
+                data.get("query"), data.get("documentId"), data.get("extensions")
+            )
+        except PersistedDocumentError as error:
+            raise RequestError(400, error.code, error.message) from None
+        return GraphQLRequestData(
+            query=query,
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+        )
+
     def error_response(self, error: RequestError) -> Response:
         body = {"errors": [{"message": error.message, "extensions": {"code": error.code.value}}]}
         return Response(
@@ -225,22 +268,3 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
             media_type=_media_type.get(),
             headers=error.headers,
         )
-
-
-def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
-    for name, kind, types in (
-        ("query", "a string", (str,)),
-        ("operationName", "a string", (str,)),
-        ("variables", "an object", (dict,)),
-        ("extensions", "an object", (dict,)),
-    ):
-        if data.get(name) is not None and not isinstance(data[name], types):
-            raise RequestError(400, ErrorCode.BAD_REQUEST, f"`{name}` must be {kind} or null.")
-    if problem := document_problem(data.get("query")) or variables_problem(data.get("variables")):
-        raise RequestError(400, ErrorCode.BAD_USER_INPUT, problem)
-    return GraphQLRequestData(
-        query=data.get("query"),
-        variables=data.get("variables"),
-        operation_name=data.get("operationName"),
-        extensions=data.get("extensions"),
-    )

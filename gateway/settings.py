@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     gateway_trace_fields: bool = False
     gateway_max_query_depth: int = Field(10, ge=2, le=50)
     gateway_max_aliases: int = Field(30, ge=1, le=1000)
+    gateway_persisted_documents: str | None = None
+    """Path of a persisted-documents manifest (sha256 -> document), e.g. graphql-codegen's."""
+    gateway_persisted_only: bool = False
+    """Run only the manifest's documents."""
     gateway_cors_origins: str = ""
     """Comma-separated exact origins (`https://app.example.com`) whose pages may call /graphql,
     or `*` for any; empty: no cross-origin access."""
@@ -138,6 +142,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_incomplete_upstreams(self) -> Self:
         problems = _token_problems(self.gateway_api_tokens) + _cors_problems(self.cors_origins())
+        if self.gateway_persisted_only and not self.gateway_persisted_documents:
+            problems.append(
+                "GATEWAY_PERSISTED_ONLY is set but GATEWAY_PERSISTED_DOCUMENTS (a manifest) is not"
+            )
         if self.carehq_base_url:
             missing = [
                 name

@@ -7,6 +7,13 @@ decides which.
     BAD_REQUEST             the HTTP request is not a GraphQL request the gateway serves: a body
                             that is not a JSON object, a parameter given twice, another method
                             or content type, no query (HTTP 4xx, before anything executes)
+    PERSISTED_QUERY_NOT_FOUND
+                            the request names a persisted document the manifest does not hold
+    PERSISTED_QUERY_NOT_SUPPORTED
+                            the request names a persisted document and none are configured
+    PERSISTED_QUERY_REQUIRED
+                            GATEWAY_PERSISTED_ONLY, and the request sends its own document
+                            (all three HTTP 400, before anything parses: `gateway.persisted`)
     BAD_USER_INPUT          `BadUserInput` (our validation, before any upstream call), a document
                             that does not parse or validate, an upstream 400/422
                             (`UpstreamInvalidRequest`); `extensions.fields` names the input fields
@@ -51,6 +58,9 @@ logger = logging.getLogger("gateway.errors")
 class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     BAD_REQUEST = "BAD_REQUEST"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
