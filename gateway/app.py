@@ -32,6 +32,8 @@ from gateway.locks import LocalKeyedLocks
 from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
 from gateway.persisted import PersistedDocuments
+from gateway.reads import BedfulSource, CareHQSource
+from gateway.reads.store import MemoryStore
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -79,23 +81,31 @@ def create_app(
             shared = _shared_redis(settings)
             if shared is not None:
                 stack.push_async_callback(shared.aclose)
+            carehq = CareHQClient(
+                carehq_http,
+                timeout=settings.carehq_timeout_seconds,
+                observer=observability.upstreams,
+            )
+            bedful = BedfulClient(
+                bedful_http,
+                limiter=SlidingWindowLimiter(
+                    (
+                        (settings.bedful_requests_per_second, 1.0),
+                        (settings.bedful_requests_per_minute, 60.0),
+                    )
+                ),
+                timeout=settings.bedful_timeout_seconds,
+                observer=observability.upstreams,
+            )
+            bedful_reads = BedfulSource(
+                bedful,
+                max_staleness=settings.gateway_bedful_max_staleness_seconds,
+                store=MemoryStore(max_weight=settings.gateway_bedful_cache_max_bookings),
+            )
+            stack.push_async_callback(bedful_reads.aclose)  # before the HTTP clients close
             app.state.upstreams = Upstreams(
-                carehq=CareHQClient(
-                    carehq_http,
-                    timeout=settings.carehq_timeout_seconds,
-                    observer=observability.upstreams,
-                ),
-                bedful=BedfulClient(
-                    bedful_http,
-                    limiter=SlidingWindowLimiter(
-                        (
-                            (settings.bedful_requests_per_second, 1.0),
-                            (settings.bedful_requests_per_minute, 60.0),
-                        )
-                    ),
-                    timeout=settings.bedful_timeout_seconds,
-                    observer=observability.upstreams,
-                ),
+                carehq=carehq,
+                bedful=bedful,
                 idempotency=observability.idempotency(
                     InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
                 ),
@@ -104,6 +114,8 @@ def create_app(
                     if shared is None
                     else RedisKeyedLocks(shared, lease_seconds=_longest_write(settings))
                 ),
+                carehq_reads=CareHQSource(carehq),
+                bedful_reads=bedful_reads,
                 shared=shared,
             )
             yield

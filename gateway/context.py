@@ -20,6 +20,7 @@ from gateway.reads import Reads
 
 if TYPE_CHECKING:
     from gateway.idempotency import IdempotencyStore
+    from gateway.reads import BedfulSource, CareHQSource
     from gateway.shared.connection import SharedRedis
     from gateway.upstreams.bedful import BedfulClient
     from gateway.upstreams.carehq import CareHQClient
@@ -32,6 +33,8 @@ class Upstreams:
     carehq: CareHQClient
     bedful: BedfulClient
     idempotency: IdempotencyStore
+    carehq_reads: CareHQSource
+    bedful_reads: BedfulSource
     locks: KeyedLocks = field(default_factory=LocalKeyedLocks)  # one cancel per booking
     shared: SharedRedis | None = None  # GATEWAY_REDIS_URL: state shared by every process
 
@@ -56,4 +59,4 @@ class GatewayContext(BaseContext):
     @cached_property
     def reads(self) -> Reads:
         """This request's read layer: every resolver reads through it (`gateway.reads`)."""
-        return Reads(self.carehq, self.bedful)
+        return Reads(self.upstreams.carehq_reads, self.upstreams.bedful_reads)

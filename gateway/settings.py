@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     bedful_requests_per_second: int = Field(5, ge=1, le=1000)
     bedful_requests_per_minute: int = Field(100, ge=1, le=60000)
 
+    gateway_bedful_max_staleness_seconds: float = Field(10.0, ge=0, le=3600)
+    """How old a Bedful answer served from the cache may be; 0 turns the cache off."""
+    gateway_bedful_cache_max_bookings: int = Field(20_000, ge=1, le=10_000_000)
+    """The most Bedful bookings the cache holds (least recently used go first)."""
+
     gateway_api_tokens: SecretStr | None = None
     """Comma-separated bearer tokens accepted on /graphql; unset: /graphql is open."""
     gateway_graphiql: bool = True

@@ -3,24 +3,31 @@ upstream (`carehq`, `bedful`).
 
     schema/ (resolvers) -> reads/ -> upstreams/ (clients) -> httpx
 
-This is the one seam where batching (per-request loaders), coalescing, caching and the
-upstreams' budgets meet, so a resolver never decides how an upstream is read. Writes go to the
-clients directly and then tell the read layer what changed (`changed`).
+This is the one seam where batching, coalescing, caching and the upstreams' budgets meet, so a
+resolver never decides how an upstream is read. Two halves per upstream:
+
+* per request (`CareHQReads`, `BedfulReads`): batched loaders (aiodataloader), so the loads of
+  one document become few calls; nothing of one request is kept for another here;
+* per process (`CareHQSource`, `BedfulSource`): identical calls in flight at the same moment,
+  from any requests, are one call; Bedful answers are also cached with bounded staleness.
+
+Writes go to the clients directly and then tell the read layer what changed (`changed`), so the
+next read, from any request, sees the write.
 """
 
 from __future__ import annotations
 
 from gateway.reads.bedful import BedfulReads
+from gateway.reads.bedful_source import BedfulSource
 from gateway.reads.carehq import CareHQReads
-from gateway.upstreams.bedful import BedfulClient
-from gateway.upstreams.carehq import CareHQClient
+from gateway.reads.carehq_source import CareHQSource
 
-__all__ = ["BedfulReads", "CareHQReads", "Reads"]
+__all__ = ["BedfulReads", "BedfulSource", "CareHQReads", "CareHQSource", "Reads"]
 
 
 class Reads:
     """One request's reads from both upstreams: `reads.carehq`, `reads.bedful`."""
 
-    def __init__(self, carehq: CareHQClient, bedful: BedfulClient) -> None:
+    def __init__(self, carehq: CareHQSource, bedful: BedfulSource) -> None:
         self.carehq = CareHQReads(carehq)
         self.bedful = BedfulReads(bedful)

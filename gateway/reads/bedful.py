@@ -1,16 +1,21 @@
 """Bedful reads: every Bedful read a resolver makes goes through `BedfulReads`.
 
-One `BedfulReads` lives for one GraphQL request (see `gateway.context`). Bedful has no multi-id
-request and no paging, and allows 5 requests a second and 100 a minute per key (the client's
-limiter keeps to that). Call budgets:
+One `BedfulReads` lives for one GraphQL request (see `gateway.context`); below it, the
+process-wide `BedfulSource` coalesces identical calls and caches answers for at most
+`GATEWAY_BEDFUL_MAX_STALENESS_SECONDS` (see `bedful_source`). Every answer comes `Dated`: when the
+gateway asked Bedful for it, which the schema shows as `BedfulBooking.asOf`.
+
+Bedful has no multi-id request and no paging, and allows 5 requests a second and 100 a minute per
+key (the client's limiter keeps to that). Call budgets, at most (the cache only lowers them):
 
 * bookings by id -> one call per distinct id in the request, issued concurrently;
 * a list         -> one call; its bookings then answer by-id loads of the same request;
-* `stays`        -> one list call for all sites, or one per site asked for, concurrently, of up
-  to `LIST_LIMIT` bookings each; Bedful has no date filter, so the overlap is computed here.
+* `overlapping`  -> one list call for all sites, or one per site asked for, concurrently, of up
+  to `LIST_LIMIT` bookings each; Bedful has no date filter, so the overlap is computed here;
+* `current`      -> one call, unless this request already had the booking from Bedful itself.
 
 A Bedful write calls `changed` with the booking Bedful answered, so reads later in the same
-document see it.
+document, and every later read of any request, see it.
 """
 
 from __future__ import annotations
@@ -22,19 +27,12 @@ from datetime import date
 
 from aiodataloader import DataLoader
 
+from gateway.reads.bedful_source import BedfulFilter, BedfulSource, Dated
 from gateway.upstreams import bedful as bedful_api
-from gateway.upstreams.bedful import BedfulBooking, BedfulClient, BedfulStatus, NewBedfulBooking
+from gateway.upstreams.bedful import BedfulBooking, BedfulStatus, NewBedfulBooking
 from gateway.upstreams.bedful_recovery import find_created
 
-
-@dataclass(frozen=True, slots=True)
-class BedfulFilter:
-    """The filters of Bedful's list call; None = not sent. All given must match."""
-
-    id: int | None = None
-    user_id: int | None = None
-    site_id: int | None = None
-    status: int | None = None
+__all__ = ["BedfulFilter", "BedfulReads", "Dated", "OverlappingBookings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,74 +40,97 @@ class OverlappingBookings:
     """The bookings overlapping a window; `cut_at` is the `limit` a list answer reached (it may
     have been cut short: Bedful has no paging), None when none did."""
 
-    bookings: list[BedfulBooking]
+    bookings: list[Dated[BedfulBooking]]
     cut_at: int | None
 
 
 class BedfulReads:
     """This request's Bedful reads. Create one per request; never share across requests."""
 
-    def __init__(self, client: BedfulClient) -> None:
-        self._client = client
-        self._by_id = DataLoader[int, BedfulBooking | None](self._load_by_id)
+    def __init__(self, source: BedfulSource) -> None:
+        self._source = source
+        self._by_id = DataLoader[int, Dated[BedfulBooking | None]](self._load_by_id)
+        self._fresh: dict[int, Dated[BedfulBooking | None]] = {}  # from Bedful in this request
 
-    async def booking(self, booking_id: int) -> BedfulBooking | None:
+    async def booking(self, booking_id: int) -> Dated[BedfulBooking] | None:
         """The booking, or None when Bedful has none with this id on our channel."""
-        booking: BedfulBooking | None = await self._by_id.load(booking_id)
-        return booking
+        found: Dated[BedfulBooking | None] = await self._by_id.load(booking_id)
+        return _present(found)
 
-    async def bookings(self, where: BedfulFilter, *, limit: int) -> list[BedfulBooking]:
+    async def bookings(self, where: BedfulFilter, *, limit: int) -> Dated[list[BedfulBooking]]:
         """The bookings matching `where`, at most `limit`, in Bedful's order."""
-        records = await self._list(where, limit)
-        for record in records:
-            self._by_id.prime(record.id, record)
-        return records
+        found = await self._source.bookings(where, limit)
+        for record in found.value:
+            self._by_id.prime(record.id, Dated(record, found.fetched_at))
+        return found
 
     async def overlapping(
         self, start: date, end: date, *, sites: Sequence[int] | None, include_cancelled: bool
     ) -> OverlappingBookings:
         """The bookings of `sites` (None: every site) overlapping [start, end)."""
         limit = bedful_api.LIST_LIMIT
-        if sites is None:
-            answers = [await self._list(BedfulFilter(), limit)]
-        else:
-            calls = (self._list(BedfulFilter(site_id=site), limit) for site in dict.fromkeys(sites))
-            answers = list(await asyncio.gather(*calls))
-        found: list[BedfulBooking] = []
-        for record in (record for answer in answers for record in answer):
-            if not include_cancelled and record.status == BedfulStatus.CANCELLED:
-                continue
-            if _overlaps(record, start, end):
-                self._by_id.prime(record.id, record)
-                found.append(record)
-        cut = any(len(answer) >= limit for answer in answers)
+        wheres = (
+            [BedfulFilter()]
+            if sites is None
+            else [BedfulFilter(site_id=site) for site in dict.fromkeys(sites)]
+        )
+        answers = await asyncio.gather(*(self._source.bookings(where, limit) for where in wheres))
+        found: list[Dated[BedfulBooking]] = []
+        for answer in answers:
+            for record in answer.value:
+                if not include_cancelled and record.status == BedfulStatus.CANCELLED:
+                    continue
+                if _overlaps(record, start, end):
+                    dated = Dated(record, answer.fetched_at)
+                    self._by_id.prime(record.id, dated)
+                    found.append(dated)
+        cut = any(len(answer.value) >= limit for answer in answers)
         return OverlappingBookings(found, limit if cut else None)
+
+    async def current(self, booking_id: int) -> Dated[BedfulBooking] | None:
+        """The booking as Bedful has it now, for a write's checks: never from the cache, unless
+        this request already had it from Bedful itself (or wrote it)."""
+        found = self._fresh.get(booking_id)
+        if found is None:
+            found = await self._source.current(booking_id)
+            self._fresh[booking_id] = found
+            self._by_id.clear(booking_id).prime(booking_id, found)
+        return _present(found)
 
     async def find_created(
         self, new: NewBedfulBooking, attempted_at: float
     ) -> BedfulBooking | None:
         """The booking a create of unknown outcome made, if any (`bedful_recovery`)."""
-        return await find_created(self._client, new, attempted_at)
+        return await find_created(self._source.client, new, attempted_at)
 
-    def changed(self, booking: BedfulBooking) -> None:
-        """A Bedful write answered with `booking`: later reads in this request see it."""
-        self._by_id.clear(booking.id).prime(booking.id, booking)
+    async def changed(self, booking: BedfulBooking) -> Dated[BedfulBooking]:
+        """A Bedful write answered with `booking`: every later read sees it."""
+        dated = Dated(booking, self._source.now())
+        self._fresh[booking.id] = dated
+        self._by_id.clear(booking.id).prime(booking.id, dated)
+        await self._source.written(booking)
+        return dated
 
-    async def _list(self, where: BedfulFilter, limit: int) -> list[BedfulBooking]:
-        return await self._client.list_bookings(
-            id=where.id,
-            user_id=where.user_id,
-            site_id=where.site_id,
-            status=where.status,
-            limit=limit,
-        )
+    async def maybe_changed(self, *, booking_id: int | None, site_id: int | None) -> None:
+        """A Bedful write's outcome is unknown: later reads must not show what it may have
+        changed from before it."""
+        if booking_id is not None:
+            self._fresh.pop(booking_id, None)
+            self._by_id.clear(booking_id)
+        await self._source.maybe_written(booking_id=booking_id, site_id=site_id)
 
-    async def _load_by_id(self, ids: list[int]) -> list[BedfulBooking | None]:
+    async def _load_by_id(self, ids: list[int]) -> list[Dated[BedfulBooking | None]]:
         # An exception in a key's slot rejects that key only: one failing id, not the batch.
         results = await asyncio.gather(
-            *(self._client.get_booking(booking_id) for booking_id in ids), return_exceptions=True
+            *(self._source.booking(booking_id) for booking_id in ids), return_exceptions=True
         )
         return list(results)  # type: ignore[arg-type]
+
+
+def _present(found: Dated[BedfulBooking | None]) -> Dated[BedfulBooking] | None:
+    if found.value is None:
+        return None
+    return Dated(found.value, found.fetched_at)
 
 
 def _overlaps(record: BedfulBooking, start: date, end: date) -> bool:

@@ -1,8 +1,9 @@
 """CareHQ reads: every CareHQ read a resolver makes goes through `CareHQReads`.
 
 One `CareHQReads` lives for one GraphQL request (see `gateway.context`): its batched loaders
-(aiodataloader) turn every load made in the same tick of the event loop into one call, and its
-per-request cache never serves one caller's data to another. Call budgets this buys (CareHQ
+(aiodataloader) turn every load made in the same tick of the event loop into one call. Below it,
+the process-wide `CareHQSource` makes identical calls in flight at the same moment, from any
+requests, one call (coalescing); nothing is cached across requests. Call budgets this buys (CareHQ
 counts, whatever the page size):
 
 * rooms or bookings by id  -> one `filters-ids` list call per 100 distinct ids, with the union of
@@ -25,12 +26,12 @@ from typing import TypeVar
 
 from aiodataloader import DataLoader
 
+from gateway.reads.carehq_source import CareHQSource
 from gateway.upstreams.carehq import (
     MAX_PER_PAGE,
     BookingQuery,
     BookingSortKey,
     CareHQBooking,
-    CareHQClient,
     CareHQRoom,
     NewCareHQBooking,
     Page,
@@ -69,8 +70,8 @@ class BookingsOfRoom:
 class CareHQReads:
     """This request's CareHQ reads. Create one per request; never share across requests."""
 
-    def __init__(self, client: CareHQClient) -> None:
-        self._client = client
+    def __init__(self, source: CareHQSource) -> None:
+        self._source = source  # process-wide: coalesces identical calls across requests
         self._rooms = DataLoader[ById, CareHQRoom | None](self._load_rooms)
         self._bookings = DataLoader[ById, CareHQBooking | None](self._load_bookings)
         self._bookings_of_room = DataLoader[BookingsOfRoom, list[CareHQBooking]](
@@ -94,7 +95,7 @@ class CareHQReads:
 
     async def whole_booking(self, booking_id: str) -> CareHQBooking | None:
         """The booking with every attribute, as CareHQ has it now (for a write's checks)."""
-        return await self._client.get_booking(booking_id)
+        return await self._source.get_booking(booking_id)
 
     # --- lists -----------------------------------------------------------------------------
     async def rooms_page(
@@ -106,7 +107,7 @@ class CareHQReads:
         page: int,
         per_page: int,
     ) -> Page[CareHQRoom]:
-        return await self._client.list_rooms(
+        return await self._source.list_rooms(
             query, fields=fields, sort=sort, page=page, per_page=per_page
         )
 
@@ -119,7 +120,7 @@ class CareHQReads:
         page: int,
         per_page: int,
     ) -> Page[CareHQBooking]:
-        return await self._client.list_bookings(
+        return await self._source.list_bookings(
             query, fields=fields, sort=sort, page=page, per_page=per_page
         )
 
@@ -145,10 +146,12 @@ class CareHQReads:
         self, new: NewCareHQBooking, attempted_at: float
     ) -> CareHQBooking | None:
         """The booking a create of unknown outcome made, if any (`carehq_recovery`)."""
-        return await find_created(self._client, new, attempted_at)
+        return await find_created(self._source.client, new, attempted_at)
 
     def changed(self) -> None:
-        """A CareHQ write happened: forget everything this request read from CareHQ."""
+        """A CareHQ write happened: forget everything this request read from CareHQ, and let no
+        later read (of any request) join a call that left before the write."""
+        self._source.changed()
         self._rooms.clear_all()
         self._bookings.clear_all()
         self._bookings_of_room.clear_all()
@@ -160,7 +163,7 @@ class CareHQReads:
         async def fetch(ids: Sequence[str]) -> Page[CareHQRoom]:
             # Archived rooms are hidden by default upstream; a room named by id must still resolve.
             query = RoomQuery(ids=tuple(ids), archived=YesNo.UNSET)
-            return await self._client.list_rooms(query, fields=fields, per_page=MAX_PER_PAGE)
+            return await self._source.list_rooms(query, fields=fields, per_page=MAX_PER_PAGE)
 
         return await _by_ids(keys, fetch)
 
@@ -169,7 +172,7 @@ class CareHQReads:
 
         async def fetch(ids: Sequence[str]) -> Page[CareHQBooking]:
             query = BookingQuery(ids=tuple(ids))
-            return await self._client.list_bookings(query, fields=fields, per_page=MAX_PER_PAGE)
+            return await self._source.list_bookings(query, fields=fields, per_page=MAX_PER_PAGE)
 
         return await _by_ids(keys, fetch)
 
@@ -187,7 +190,7 @@ class CareHQReads:
             for chunk in batched(room_ids, MAX_PER_PAGE):
                 query = replace(group[0].query, rooms=chunk)
                 items = await all_pages(
-                    lambda page, query=query: self._client.list_bookings(  # type: ignore[misc]
+                    lambda page, query=query: self._source.list_bookings(  # type: ignore[misc]
                         query, fields=fields, sort=group[0].sort, page=page, per_page=MAX_PER_PAGE
                     )
                 )

@@ -8,13 +8,13 @@ currency; Bedful's UTC midnights become `Date`s in the `Stay` fields, its zero t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
 
-from gateway.reads.bedful import BedfulFilter
+from gateway.reads.bedful import BedfulFilter, Dated
 from gateway.schema.arguments import BedfulId
 from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
@@ -125,11 +125,23 @@ class BedfulBooking(Stay):
         description="One item per unit booked, with its prices."
     )
     extras: list[BedfulExtra] = strawberry.field(description="Extras chosen with the booking.")
+    as_of: datetime = strawberry.field(
+        description=(
+            "When the gateway asked Bedful for this state (UTC): the booking is as Bedful had "
+            "it then or later. Bedful allows the gateway 5 requests a second and 100 a minute "
+            "for all its users, so its answers are shared and reused for at most "
+            "`GATEWAY_BEDFUL_MAX_STALENESS_SECONDS` (10 s by default; ask your operator): a "
+            "change made in Bedful directly shows within that time, one made through this "
+            "gateway shows at once."
+        )
+    )
 
     @classmethod
-    def of(cls, r: BedfulRecord) -> BedfulBooking:
+    def of(cls, dated: Dated[BedfulRecord]) -> BedfulBooking:
+        r = dated.value
         return cls(
             record=r,
+            as_of=datetime.fromtimestamp(dated.fetched_at, UTC),
             id=strawberry.ID(str(r.id)),
             site_id=strawberry.ID(str(r.site_id)),
             user_id=_id(r.user_id),
@@ -221,8 +233,8 @@ class BedfulQuery:
         problems = Problems()
         booking_id = problems.bedful_id("id", id)
         problems.raise_if_any()
-        record = await info.context.reads.bedful.booking(booking_id)
-        return BedfulBooking.of(record) if record is not None else None
+        found = await info.context.reads.bedful.booking(booking_id)
+        return BedfulBooking.of(found) if found is not None else None
 
     @strawberry.field(
         description=(
@@ -254,8 +266,8 @@ class BedfulQuery:
             status=cast("int", filter.status.value) if filter.status is not None else None,
         )
         problems.raise_if_any()
-        records = await info.context.reads.bedful.bookings(where, limit=limit)
-        return [BedfulBooking.of(record) for record in records]
+        found = await info.context.reads.bedful.bookings(where, limit=limit)
+        return [BedfulBooking.of(Dated(record, found.fetched_at)) for record in found.value]
 
 
 def _id(value: int) -> strawberry.ID | None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gateway.reads.bedful import Dated
 from gateway.schema.arguments import BedfulId
 from gateway.schema.bedful import BedfulBooking
 from gateway.schema.bedful_inputs import (
@@ -73,24 +74,27 @@ class BedfulMutation:
         client: BedfulClient = info.context.bedful
 
         async def fetch(booking_id: str) -> BedfulRecord:
-            return await _read(info, int(booking_id), "created with this idempotencyKey")
+            found = await _read(info, int(booking_id), "created with this idempotencyKey")
+            return found.value
 
-        record = await create_once(
-            info,
-            upstream=Upstream.BEDFUL,
-            scope="bedful.createBedfulBooking",
-            key=key,
-            payload=new,
-            create=lambda: client.create_booking(new),
-            fetch=fetch,
-            reconcile=lambda attempted_at: info.context.reads.bedful.find_created(
-                new, attempted_at
-            ),
-            record_id=lambda booking: str(booking.id),
-            known_fields=CREATE_FIELDS,
-        )
-        info.context.reads.bedful.changed(record)
-        return BedfulBooking.of(record)
+        reads = info.context.reads.bedful
+        try:
+            record = await create_once(
+                info,
+                upstream=Upstream.BEDFUL,
+                scope="bedful.createBedfulBooking",
+                key=key,
+                payload=new,
+                create=lambda: client.create_booking(new),
+                fetch=fetch,
+                reconcile=lambda attempted_at: reads.find_created(new, attempted_at),
+                record_id=lambda booking: str(booking.id),
+                known_fields=CREATE_FIELDS,
+            )
+        except WriteOutcomeUnknown:
+            await reads.maybe_changed(booking_id=None, site_id=new.site_id)
+            raise
+        return BedfulBooking.of(await reads.changed(record))
 
     @strawberry.mutation(
         description=(
@@ -119,6 +123,7 @@ class BedfulMutation:
             await _check_one_day_moved(info, booking_id, changes)
         return await _write(
             info,
+            booking_id,
             lambda: client.update_booking(booking_id, changes),
             what="the update",
             advice="Retrying the same update is safe: it sets the same values again.",
@@ -144,10 +149,11 @@ class BedfulMutation:
         client: BedfulClient = info.context.bedful
         async with one_at_a_time(info, Upstream.BEDFUL, f"booking:{booking_id}"):
             current = await _read(info, booking_id)
-            if current.status == BedfulStatus.CANCELLED:
+            if current.value.status == BedfulStatus.CANCELLED:
                 return BedfulBooking.of(current)
             return await _write(
                 info,
+                booking_id,
                 lambda: client.cancel_booking(booking_id),
                 what="the cancellation",
                 advice="Retrying is safe: a booking that is already cancelled is not written "
@@ -155,10 +161,12 @@ class BedfulMutation:
             )
 
 
-async def _read(info: strawberry.Info[Any, Any], booking_id: int, what: str = "") -> BedfulRecord:
-    """The booking as this request last saw it (a write earlier in the document has given its
-    answer to the read layer), else as Bedful has it now."""
-    record: BedfulRecord | None = await info.context.reads.bedful.booking(booking_id)
+async def _read(
+    info: strawberry.Info[Any, Any], booking_id: int, what: str = ""
+) -> Dated[BedfulRecord]:
+    """The booking as Bedful has it now, never from the cache (a write earlier in the document
+    counts: the read layer has its answer)."""
+    record: Dated[BedfulRecord] | None = await info.context.reads.bedful.current(booking_id)
     if record is None:
         raise NotFound(
             f"Bedful has no booking with id {booking_id}{' ' + what if what else ''} "
@@ -172,7 +180,7 @@ async def _check_one_day_moved(
     info: strawberry.Info[Any, Any], booking_id: int, changes: BedfulBookingChanges
 ) -> None:
     """Only one of the days changes: check it against the other, stored day, before writing."""
-    current = await _read(info, booking_id)
+    current = (await _read(info, booking_id)).value
     problems = Problems()
     stored_start = current.starts_at.date() if current.starts_at else None
     stored_end = current.ends_at.date() if current.ends_at else None
@@ -182,6 +190,7 @@ async def _check_one_day_moved(
 
 async def _write(
     info: strawberry.Info[Any, Any],
+    booking_id: int,
     write: Callable[[], Awaitable[BedfulRecord]],
     *,
     what: str,
@@ -197,6 +206,6 @@ async def _write(
     except UpstreamInvalidRequest as error:
         raise rejected(error, UPDATE_FIELDS) from error
     except WriteOutcomeUnknown as error:
+        await info.context.reads.bedful.maybe_changed(booking_id=booking_id, site_id=None)
         raise outcome_unknown(Upstream.BEDFUL, what, advice) from error
-    info.context.reads.bedful.changed(record)
-    return BedfulBooking.of(record)
+    return BedfulBooking.of(await info.context.reads.bedful.changed(record))

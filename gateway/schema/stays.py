@@ -196,7 +196,7 @@ async def _bedful_stays(
                 limit=found.cut_at,
             ),
         )
-    return [BedfulBooking.of(record) for record in found.bookings]
+    return [BedfulBooking.of(dated) for dated in found.bookings]
 
 
 def _known(ids: Sequence[int | None]) -> list[int]:
