@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from aiodataloader import DataLoader
-
 from gateway.reads.bedful_source import BedfulFilter, BedfulSource, Dated
 from gateway.upstreams import bedful as bedful_api
 from gateway.upstreams.bedful import BedfulBooking, BedfulStatus, NewBedfulBooking
@@ -49,19 +47,24 @@ class BedfulReads:
 
     def __init__(self, source: BedfulSource) -> None:
         self._source = source
-        self._by_id = DataLoader[int, Dated[BedfulBooking | None]](self._load_by_id)
+        # What this request has seen, by id: a document reading a booking twice sees one state.
+        # (No batching loader: Bedful has no multi-id call, and `BedfulSource` already makes
+        # identical calls in flight one call.)
+        self._seen: dict[int, Dated[BedfulBooking | None]] = {}
         self._fresh: dict[int, Dated[BedfulBooking | None]] = {}  # from Bedful in this request
 
     async def booking(self, booking_id: int) -> Dated[BedfulBooking] | None:
         """The booking, or None when Bedful has none with this id on our channel."""
-        found: Dated[BedfulBooking | None] = await self._by_id.load(booking_id)
+        found = self._seen.get(booking_id)
+        if found is None:
+            found = self._seen.setdefault(booking_id, await self._source.booking(booking_id))
         return _present(found)
 
     async def bookings(self, where: BedfulFilter, *, limit: int) -> Dated[list[BedfulBooking]]:
         """The bookings matching `where`, at most `limit`, in Bedful's order."""
         found = await self._source.bookings(where, limit)
         for record in found.value:
-            self._by_id.prime(record.id, Dated(record, found.fetched_at))
+            self._seen.setdefault(record.id, Dated(record, found.fetched_at))
         return found
 
     async def overlapping(
@@ -82,7 +85,7 @@ class BedfulReads:
                     continue
                 if _overlaps(record, start, end):
                     dated = Dated(record, answer.fetched_at)
-                    self._by_id.prime(record.id, dated)
+                    self._seen.setdefault(record.id, dated)
                     found.append(dated)
         cut = any(len(answer.value) >= limit for answer in answers)
         return OverlappingBookings(found, limit if cut else None)
@@ -93,8 +96,7 @@ class BedfulReads:
         found = self._fresh.get(booking_id)
         if found is None:
             found = await self._source.current(booking_id)
-            self._fresh[booking_id] = found
-            self._by_id.clear(booking_id).prime(booking_id, found)
+            self._fresh[booking_id] = self._seen[booking_id] = found
         return _present(found)
 
     async def find_created(
@@ -106,8 +108,7 @@ class BedfulReads:
     async def changed(self, booking: BedfulBooking) -> Dated[BedfulBooking]:
         """A Bedful write answered with `booking`: every later read sees it."""
         dated = Dated(booking, self._source.now())
-        self._fresh[booking.id] = dated
-        self._by_id.clear(booking.id).prime(booking.id, dated)
+        self._fresh[booking.id] = self._seen[booking.id] = dated
         await self._source.written(booking)
         return dated
 
@@ -116,15 +117,8 @@ class BedfulReads:
         changed from before it."""
         if booking_id is not None:
             self._fresh.pop(booking_id, None)
-            self._by_id.clear(booking_id)
+            self._seen.pop(booking_id, None)
         await self._source.maybe_written(booking_id=booking_id, site_id=site_id)
-
-    async def _load_by_id(self, ids: list[int]) -> list[Dated[BedfulBooking | None]]:
-        # An exception in a key's slot rejects that key only: one failing id, not the batch.
-        results = await asyncio.gather(
-            *(self._source.booking(booking_id) for booking_id in ids), return_exceptions=True
-        )
-        return list(results)  # type: ignore[arg-type]
 
 
 def _present(found: Dated[BedfulBooking | None]) -> Dated[BedfulBooking] | None:
