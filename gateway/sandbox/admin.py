@@ -54,7 +54,17 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
         if emulator is None:
             return JSONResponse({"error": "unknown upstream; use carehq or bedful"}, 404)
         return JSONResponse(
-            [{"method": r.method, "path": r.path, "params": r.params} for r in emulator.requests]
+            [
+                # `at`: arrival on this process's monotonic clock (seconds), for rate checks
+                {
+                    "method": r.method,
+                    "path": r.path,
+                    "params": r.params,
+                    "at": r.at,
+                    "status": r.status,
+                }
+                for r in emulator.requests
+            ]
         )
 
     async def stats(_: Request) -> Response:
