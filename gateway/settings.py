@@ -109,7 +109,15 @@ class Settings(BaseSettings):
 
     def warnings(self, address: str) -> list[str]:
         """Unsafe combinations next to a real upstream, one line each, for `gateway serve`."""
-        if self.api_tokens() or (self.carehq_is_sandbox and self.bedful_is_sandbox):
+        if self.carehq_is_sandbox and self.bedful_is_sandbox:
+            return []
+        if self.api_tokens():
+            if self.gateway_metrics and self.metrics_token() is None:
+                return [
+                    "GATEWAY_API_TOKENS is set but /metrics is open (it names operations and "
+                    "upstream routes, no personal data); set GATEWAY_METRICS_TOKEN or block "
+                    "/metrics at the ingress"
+                ]
             return []
         warnings = [
             f"GATEWAY_API_TOKENS is not set: anyone who can reach {address} can read and change "

@@ -188,3 +188,13 @@ async def test_a_metrics_token_keeps_metrics_private(sandbox: Sandbox) -> None:
         assert refused.status_code == 401
         s = await scrape(gateway, authorization="Bearer scrape-token")
         assert total(s, "gateway_graphql_requests_total", outcome="error") == 1
+
+
+def test_serve_warns_when_metrics_stay_open_next_to_tokens() -> None:
+    real = {"bedful_base_url": "https://api.bedful.com", "bedful_api_key": "k"}
+    (warning,) = make_settings(**real, gateway_api_tokens="t").warnings("0.0.0.0:8000")
+    assert "GATEWAY_METRICS_TOKEN" in warning
+    assert (
+        make_settings(**real, gateway_api_tokens="t", gateway_metrics_token="m").warnings("x") == []
+    )
+    assert make_settings(**real, gateway_api_tokens="t", gateway_metrics=False).warnings("x") == []
