@@ -33,13 +33,15 @@ from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
 from gateway.persisted import PersistedDocuments
 from gateway.reads import BedfulSource, CareHQSource
-from gateway.reads.store import MemoryStore
+from gateway.reads.store import CacheStore, MemoryStore
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.shared.cache import Codec, RedisCacheStore
 from gateway.shared.connection import SharedRedis, SharedStateUnavailable
 from gateway.shared.idempotency import RedisIdempotencyStore
 from gateway.shared.locks import RedisKeyedLocks
+from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
 from gateway.upstreams.bedful import BedfulClient, bedful_http_client
 from gateway.upstreams.carehq import CareHQClient, CareHQSignature, carehq_http_client
 from gateway.upstreams.errors import UpstreamError
@@ -100,7 +102,7 @@ def create_app(
             bedful_reads = BedfulSource(
                 bedful,
                 max_staleness=settings.gateway_bedful_max_staleness_seconds,
-                store=MemoryStore(max_weight=settings.gateway_bedful_cache_max_bookings),
+                store=_bedful_cache(settings, shared, stack),
             )
             stack.push_async_callback(bedful_reads.aclose)  # before the HTTP clients close
             app.state.upstreams = Upstreams(
@@ -214,6 +216,23 @@ def _readiness(result: object) -> str:
 def _longest_write(settings: Settings) -> float:
     """A read and a write, each within its upstream's deadline, and some slack."""
     return 2 * max(settings.carehq_timeout_seconds, settings.bedful_timeout_seconds) + 5
+
+
+def _bedful_cache(
+    settings: Settings, shared: SharedRedis | None, stack: AsyncExitStack
+) -> CacheStore:
+    """The Bedful read cache: in this process, or in Redis for every process (with the
+    invalidations of each reaching all)."""
+    if shared is None:
+        return MemoryStore(max_weight=settings.gateway_bedful_cache_max_bookings)
+    store = RedisCacheStore(
+        shared,
+        name="bedful",
+        codec=Codec(BedfulRecord | list[BedfulRecord] | None),
+        remember_invalidations=settings.gateway_bedful_max_staleness_seconds + 60,
+    )
+    stack.push_async_callback(store.aclose)
+    return store
 
 
 def _shared_redis(settings: Settings) -> SharedRedis | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -74,9 +75,19 @@ class RedisServer:
 
     def stop(self) -> None:
         if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)  # a paused server cannot stop
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
+
+    def pause(self) -> None:
+        """Unreachable but not restarted (a network partition): it keeps its data."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def flush(self) -> None:
         with redis.Redis(port=self.port) as client:

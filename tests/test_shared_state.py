@@ -122,3 +122,25 @@ async def test_cancels_arriving_together_write_once(
         assert answer.get("cancelBedfulBooking", {"status": "CANCELLED"})["status"] == "CANCELLED"
         assert answer.get("cancelBooking", {"isCancelled": True})["isCancelled"] is True
     assert cancel_writes(sandbox) == (1, 1)
+
+
+READ_STATUS = 'query { bedfulBooking(id: "3141036") { id status } }'
+CANCEL_ONE = 'mutation { cancelBedfulBooking(id: "3141036") { id status } }'
+
+
+async def test_a_cancel_through_one_gateway_is_read_through_the_other_at_once(
+    sandbox: Sandbox, redis_url: str
+) -> None:
+    settings = make_settings(gateway_redis_url=redis_url, gateway_bedful_max_staleness_seconds=60)
+    async with AsyncExitStack() as stack:
+        first, second = [
+            await stack.enter_async_context(asynccontextmanager(start_gateway)(sandbox, settings))
+            for _ in range(2)
+        ]
+        assert (await second.data(READ_STATUS))["bedfulBooking"]["status"] != "CANCELLED"
+        reads = len(sandbox.bedful.calls("GET"))
+        assert (await second.data(READ_STATUS))["bedfulBooking"]["status"] != "CANCELLED"
+        assert len(sandbox.bedful.calls("GET")) == reads  # the second read came from the cache
+
+        assert (await first.data(CANCEL_ONE))["cancelBedfulBooking"]["status"] == "CANCELLED"
+        assert (await second.data(READ_STATUS))["bedfulBooking"]["status"] == "CANCELLED"
