@@ -8,6 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from graphql import OperationDefinitionNode, parse
+
+from gateway.settings import Settings
 from tests.conftest import Gateway
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -39,3 +42,30 @@ async def test_every_readme_example_runs_without_errors(gateway: Gateway) -> Non
         body = await gateway.execute(document, variables)
         assert "errors" not in body, (document, body["errors"])
         assert all(value is not None for value in body["data"].values()), document
+
+
+def test_every_readme_operation_is_named() -> None:
+    """graphql-codegen refuses a set of documents with more than one anonymous operation, and
+    names make the request log and traces readable."""
+    for document, _ in examples():
+        for definition in parse(document).definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                assert definition.name is not None, document
+
+
+def test_every_setting_is_documented_and_posture_settings_are_on_the_checklist() -> None:
+    text = README.read_text()
+    table = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in Settings.model_fields:
+        assert f"`{name.upper()}`" in table, f"{name.upper()} is not in the configuration table"
+    checklist = text.split("### In production", 1)[1].split("\n### ", 1)[0]
+    for name in (
+        "GATEWAY_API_TOKENS",
+        "GATEWAY_GRAPHIQL",
+        "GATEWAY_INTROSPECTION",
+        "GATEWAY_PERSISTED_DOCUMENTS",
+        "GATEWAY_PERSISTED_ONLY",
+        "GATEWAY_CORS_ORIGINS",
+        "GATEWAY_MAX_BODY_BYTES",
+    ):
+        assert f"`{name}" in checklist, f"{name} is not on the In production checklist"

@@ -7,6 +7,7 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLScalarType,
 )
 
 from gateway.schema import schema
@@ -17,8 +18,14 @@ def test_every_type_field_and_argument_has_a_description() -> None:
     for name, graphql_type in schema._schema.type_map.items():
         if name.startswith("__"):
             continue
-        if isinstance(graphql_type, GraphQLEnumType) and not graphql_type.description:
-            missing.append(name)
+        if isinstance(graphql_type, GraphQLEnumType):
+            if not graphql_type.description:
+                missing.append(name)
+            missing += [
+                f"{name}.{value_name}"
+                for value_name, value in graphql_type.values.items()
+                if not value.description
+            ]
         if not isinstance(
             graphql_type, GraphQLObjectType | GraphQLInputObjectType | GraphQLInterfaceType
         ):
@@ -57,3 +64,11 @@ def test_the_contract_operations_exist_with_their_arguments() -> None:
     assert set(query.fields["bedfulBookings"].args) == {"filter", "limit"}
     assert {"from", "to", "systems"} <= set(query.fields["stays"].args)
     assert set(query.fields["availableRooms"].args) == {"from", "to", "filter"}
+
+
+def test_date_scalars_name_their_specification() -> None:
+    """graphql-codegen and other tools read `@specifiedBy` to map a scalar to a type."""
+    for name in ("Date", "DateTime"):
+        scalar = schema._schema.type_map[name]
+        assert isinstance(scalar, GraphQLScalarType)
+        assert (scalar.specified_by_url or "").startswith("https://"), name

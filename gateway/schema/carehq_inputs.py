@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -53,53 +53,73 @@ class RatePeriod(Enum):
 
 @strawberry.enum(description="A funding type a CareHQ room is available for.")
 class FundingType(Enum):
-    PRIVATE = "private"
-    LOCAL_AUTHORITY = "local_authority"
-    LOCAL_AUTHORITY_TOP_UP = "local_authority_top_up"
+    PRIVATE = strawberry.enum_value("private", description="Privately funded.")
+    LOCAL_AUTHORITY = strawberry.enum_value(
+        "local_authority", description="Funded by a local authority."
+    )
+    LOCAL_AUTHORITY_TOP_UP = strawberry.enum_value(
+        "local_authority_top_up",
+        description="Funded by a local authority, with a top-up.",
+    )
     CHC = strawberry.enum_value("chc", description="NHS Continuing Healthcare.")
-    CHC_LIFESTYLE = "chc_lifestyle"
-    BLOCK_BED = "block_bed"
-    DTA_SPOT = "dta_spot"
+    CHC_LIFESTYLE = strawberry.enum_value(
+        "chc_lifestyle", description="NHS Continuing Healthcare, lifestyle."
+    )
+    BLOCK_BED = strawberry.enum_value("block_bed", description="A block-booked bed.")
+    DTA_SPOT = strawberry.enum_value(
+        "dta_spot", description="A discharge-to-assess (DTA) spot bed."
+    )
     OTHER = strawberry.enum_value("other", description=_OTHER)
 
 
 @strawberry.enum(description="A type of care a CareHQ room is suitable for.")
 class CareType(Enum):
-    BARIATRIC_CARE = "bariatric_care"
-    LEARNING_DISABILITY_CARE = "learning_disability_care"
-    RESIDENTIAL = "residential"
-    RESIDENTIAL_DEMENTIA = "residential_dementia"
-    NURSING = "nursing"
-    NURSING_DEMENTIA = "nursing_dementia"
+    BARIATRIC_CARE = strawberry.enum_value("bariatric_care", description="Bariatric care.")
+    LEARNING_DISABILITY_CARE = strawberry.enum_value(
+        "learning_disability_care", description="Care for residents with learning disabilities."
+    )
+    RESIDENTIAL = strawberry.enum_value("residential", description="Residential care.")
+    RESIDENTIAL_DEMENTIA = strawberry.enum_value(
+        "residential_dementia", description="Residential care for residents living with dementia."
+    )
+    NURSING = strawberry.enum_value("nursing", description="Nursing care.")
+    NURSING_DEMENTIA = strawberry.enum_value(
+        "nursing_dementia", description="Nursing care for residents living with dementia."
+    )
     OTHER = strawberry.enum_value("other", description=_OTHER)
+
+
+def _sort(key: RoomSortKey | BookingSortKey, descending: bool, what: str) -> Any:
+    order = "descending" if descending else "ascending"
+    return strawberry.enum_value((key, descending), description=f"By {what}, {order}.")
 
 
 @strawberry.enum(description="Orders for `rooms`; `_DESC` sorts descending. Default: `ID`.")
 class RoomSort(Enum):
-    ID = (RoomSortKey.ID, False)
-    ID_DESC = (RoomSortKey.ID, True)
-    CREATED = (RoomSortKey.CREATED, False)
-    CREATED_DESC = (RoomSortKey.CREATED, True)
-    FLOOR = (RoomSortKey.FLOOR, False)
-    FLOOR_DESC = (RoomSortKey.FLOOR, True)
-    MODIFIED = (RoomSortKey.MODIFIED, False)
-    MODIFIED_DESC = (RoomSortKey.MODIFIED, True)
-    NAME_NO = (RoomSortKey.NAME_NO, False)
-    NAME_NO_DESC = (RoomSortKey.NAME_NO, True)
+    ID = _sort(RoomSortKey.ID, False, "id")
+    ID_DESC = _sort(RoomSortKey.ID, True, "id")
+    CREATED = _sort(RoomSortKey.CREATED, False, "creation time")
+    CREATED_DESC = _sort(RoomSortKey.CREATED, True, "creation time")
+    FLOOR = _sort(RoomSortKey.FLOOR, False, "floor")
+    FLOOR_DESC = _sort(RoomSortKey.FLOOR, True, "floor")
+    MODIFIED = _sort(RoomSortKey.MODIFIED, False, "last change")
+    MODIFIED_DESC = _sort(RoomSortKey.MODIFIED, True, "last change")
+    NAME_NO = _sort(RoomSortKey.NAME_NO, False, "name or number (`nameNo`)")
+    NAME_NO_DESC = _sort(RoomSortKey.NAME_NO, True, "name or number (`nameNo`)")
 
 
 @strawberry.enum(description="Orders for bookings; `_DESC` sorts descending. Default: `ID`.")
 class BookingSort(Enum):
-    ID = (BookingSortKey.ID, False)
-    ID_DESC = (BookingSortKey.ID, True)
-    CREATED = (BookingSortKey.CREATED, False)
-    CREATED_DESC = (BookingSortKey.CREATED, True)
-    END_DATE = (BookingSortKey.END_DATE, False)
-    END_DATE_DESC = (BookingSortKey.END_DATE, True)
-    MODIFIED = (BookingSortKey.MODIFIED, False)
-    MODIFIED_DESC = (BookingSortKey.MODIFIED, True)
-    START_DATE = (BookingSortKey.START_DATE, False)
-    START_DATE_DESC = (BookingSortKey.START_DATE, True)
+    ID = _sort(BookingSortKey.ID, False, "id")
+    ID_DESC = _sort(BookingSortKey.ID, True, "id")
+    CREATED = _sort(BookingSortKey.CREATED, False, "creation time")
+    CREATED_DESC = _sort(BookingSortKey.CREATED, True, "creation time")
+    END_DATE = _sort(BookingSortKey.END_DATE, False, "end date")
+    END_DATE_DESC = _sort(BookingSortKey.END_DATE, True, "end date")
+    MODIFIED = _sort(BookingSortKey.MODIFIED, False, "last change")
+    MODIFIED_DESC = _sort(BookingSortKey.MODIFIED, True, "last change")
+    START_DATE = _sort(BookingSortKey.START_DATE, False, "start date")
+    START_DATE_DESC = _sort(BookingSortKey.START_DATE, True, "start date")
 
 
 _TRI_STATE = (

@@ -39,12 +39,14 @@ def _parse_datetime(value: Any) -> dt.datetime:
 SCALARS: dict[object, Any] = {
     dt.date: strawberry.scalar(
         name="Date",
+        specified_by_url="https://scalars.graphql.org/andimarek/local-date.html",
         description="A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. `2026-02-23`), no time zone.",
         serialize=dt.date.isoformat,
         parse_value=_parse_date,
     ),
     dt.datetime: strawberry.scalar(
         name="DateTime",
+        specified_by_url="https://www.iso.org/iso-8601-date-and-time-format.html",
         description=(
             "An ISO 8601 date-time. With an offset (`2019-09-11T13:49:32+00:00`) it is an "
             "instant (Bedful: always UTC); without one (`2026-03-12T10:55:05`) it is the "

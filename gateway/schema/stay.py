@@ -17,8 +17,8 @@ import strawberry
 
 @strawberry.enum(description="The booking system a record comes from.")
 class BookingSystem(Enum):
-    CAREHQ = "CAREHQ"
-    BEDFUL = "BEDFUL"
+    CAREHQ = strawberry.enum_value("CAREHQ", description="CareHQ: care homes (rooms, residents).")
+    BEDFUL = strawberry.enum_value("BEDFUL", description="Bedful: holiday parks (units, guests).")
 
 
 @strawberry.type(
