@@ -103,6 +103,7 @@ def create_app(
                 bedful,
                 max_staleness=settings.gateway_bedful_max_staleness_seconds,
                 store=_bedful_cache(settings, shared, stack),
+                on_lookup=observability.cache_lookups("bedful"),
             )
             stack.push_async_callback(bedful_reads.aclose)  # before the HTTP clients close
             app.state.upstreams = Upstreams(

@@ -84,6 +84,13 @@ class Observability:
             trace_upstream(client, self.provider)
         return client
 
+    def cache_lookups(self, cache: str) -> Callable[[str], None]:
+        """What a read cache calls with `hit`, `miss` or `stale` for each lookup."""
+        metrics = self.metrics
+        if metrics is None:
+            return lambda result: None
+        return lambda result: metrics.cache_lookup(cache, result)
+
     def idempotency(self, store: IdempotencyStore) -> IdempotencyStore:
         return (
             store if self.metrics is None else CountReplays(store, self.metrics.idempotent_replays)

@@ -83,11 +83,15 @@ class BedfulSource:
         max_staleness: float,
         store: CacheStore,
         clock: Callable[[], float] = time.time,
+        on_lookup: Callable[[str], None] = lambda result: None,
     ) -> None:
+        """`on_lookup(result)` hears of every cache lookup (for metrics): `hit`, `stale` (served
+        while a background refresh runs) or `miss` (absent or too old: Bedful is asked)."""
         self.client = client
         self.max_staleness = max_staleness
         self._store = store if max_staleness > 0 else None
         self._clock = clock
+        self._on_lookup = on_lookup
         self._coalescer = Coalescer()
         self._epoch = 0  # counts invalidations; a call spanning one of its key's keeps nothing
         self._invalidated: dict[str, int] = {}  # key or tag -> epoch of its last invalidation
@@ -162,8 +166,12 @@ class BedfulSource:
                 age = self._clock() - entry.fetched_at
                 if age < self.max_staleness:
                     if age >= self.max_staleness * REFRESH_AFTER:
+                        self._on_lookup("stale")
                         self._refresh(key, tags, fetch)
+                    else:
+                        self._on_lookup("hit")
                     return Dated(entry.value, entry.fetched_at)
+            self._on_lookup("miss")
         return await self._fetch(key, tags, fetch)
 
     async def _fetch(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.sandbox import FaultKind, Sandbox
+from gateway.reads.bedful_source import BedfulSource
+from gateway.reads.store import MemoryStore
+from gateway.sandbox import FaultKind, Sandbox, credentials
+from gateway.upstreams.bedful import BedfulClient, SlidingWindowLimiter, bedful_http_client
 from tests.conftest import Gateway, make_settings, start_gateway
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -198,3 +202,45 @@ def test_serve_warns_when_metrics_stay_open_next_to_tokens() -> None:
         make_settings(**real, gateway_api_tokens="t", gateway_metrics_token="m").warnings("x") == []
     )
     assert make_settings(**real, gateway_api_tokens="t", gateway_metrics=False).warnings("x") == []
+
+
+async def test_bedful_cache_hits_and_misses_are_counted(gateway: Gateway, sandbox: Sandbox) -> None:
+    bedful_id = str(min(sandbox.bedful.store.bookings))
+    for _ in range(3):
+        await gateway.data("query($b: ID!) { bedfulBooking(id: $b) { id } }", {"b": bedful_id})
+    s = await scrape(gateway)
+    assert value(s, "gateway_cache_lookups_total", cache="bedful", result="miss") == 1
+    assert value(s, "gateway_cache_lookups_total", cache="bedful", result="hit") == 2
+    assert len(sandbox.bedful.calls("GET")) == 1
+
+
+async def test_a_stale_answer_is_counted_as_stale(sandbox: Sandbox) -> None:
+    now = [2_000_000_000.0]
+    results: list[str] = []
+    http = bedful_http_client(
+        "http://bedful.sandbox",
+        credentials.BEDFUL_API_KEY,
+        transport=sandbox.transport("bedful"),
+        timeouts=httpx.Timeout(5.0),
+    )
+    client = BedfulClient(http, limiter=SlidingWindowLimiter(((1000, 1.0),)), timeout=5.0)
+    source = BedfulSource(
+        client,
+        max_staleness=10.0,
+        store=MemoryStore(max_weight=100, clock=lambda: now[0]),
+        clock=lambda: now[0],
+        on_lookup=results.append,
+    )
+    booking_id = min(sandbox.bedful.store.bookings)
+    try:
+        await source.booking(booking_id)
+        now[0] += 4.9
+        await source.booking(booking_id)
+        now[0] += 1.0  # past half the staleness bound: served, refreshed in the background
+        await source.booking(booking_id)
+        now[0] += 60.0  # far too old: asked again
+        await source.booking(booking_id)
+    finally:
+        await source.aclose()
+        await http.aclose()
+    assert results == ["miss", "hit", "stale", "miss"]
