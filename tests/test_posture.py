@@ -83,4 +83,10 @@ def test_unsafe_combinations_next_to_a_real_upstream_are_warned_about() -> None:
     assert "GATEWAY_GRAPHIQL" not in quiet
     assert "GATEWAY_API_TOKENS is not set" in quiet
     with_tokens = _startup_output({**REAL_BEDFUL, "GATEWAY_API_TOKENS": "t"})
-    assert "WARNING" not in with_tokens, with_tokens
+    warnings = [line for line in with_tokens.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1, with_tokens
+    assert "/metrics is open" in warnings[0]
+    private = _startup_output(
+        {**REAL_BEDFUL, "GATEWAY_API_TOKENS": "t", "GATEWAY_METRICS_TOKEN": "m"}
+    )
+    assert "WARNING" not in private, private
