@@ -50,6 +50,8 @@ from gateway.upstreams.ratelimit import SlidingWindowLimiter
 logger = logging.getLogger("gateway")
 
 READINESS_TIMEOUT_SECONDS = 5.0
+BEDFUL_WRITE_RESERVE = 1
+"""Slots of each Bedful window only writes may use: a read flood never delays a cancel."""
 
 
 def create_app(
@@ -94,7 +96,8 @@ def create_app(
                     (
                         (settings.bedful_requests_per_second, 1.0),
                         (settings.bedful_requests_per_minute, 60.0),
-                    )
+                    ),
+                    write_reserve=BEDFUL_WRITE_RESERVE,
                 ),
                 timeout=settings.bedful_timeout_seconds,
                 observer=observability.upstreams,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from itertools import pairwise
+
 from gateway.sandbox import Sandbox
 from tests.conftest import make_settings, start_gateway
+from tests.upstreams.builders import max_in_any_window
 
 
 async def test_a_burst_of_50_bedful_reads_stays_under_5_per_second(sandbox: Sandbox) -> None:
@@ -31,3 +36,31 @@ async def test_a_burst_of_50_bedful_reads_stays_under_5_per_second(sandbox: Sand
         sum(1 for other in arrivals if start <= other < start + 1.0) for start in arrivals
     )
     assert busiest_second <= 5
+
+
+async def test_a_stalled_event_loop_does_not_make_a_burst(sandbox: Sandbox) -> None:
+    """Bedful reads are waiting for slots when a CPU-bound stretch blocks the loop for 2.5 s.
+    When it ends, the waiters re-check the windows: Bedful never sees more than 5 in a second."""
+    sandbox.bedful.rate_limits = True
+    ids = sorted(sandbox.bedful.store.bookings)[:15]
+    document = (
+        "{ "
+        + " ".join(f'b{i}: bedfulBooking(id: "{id_}") {{ id }}' for i, id_ in enumerate(ids))
+        + " }"
+    )
+    settings = make_settings(
+        bedful_requests_per_second=5, bedful_requests_per_minute=100, bedful_timeout_seconds=30
+    )
+    async for gateway in start_gateway(sandbox, settings):
+        query = asyncio.ensure_future(gateway.data(document))
+        while not sandbox.bedful.requests:  # noqa: ASYNC110 - the sandbox's record has no event
+            await asyncio.sleep(0.01)
+        time.sleep(2.5)  # noqa: ASYNC251 - the point: a CPU-bound stretch that blocks the loop
+        data = await query
+    assert sorted(int(booking["id"]) for booking in data.values()) == ids
+    calls = sandbox.bedful.calls("GET")
+    assert len(calls) == 15
+    assert {call.status for call in calls} == {200}, "the sandbox answered 429"
+    assert max_in_any_window([call.at for call in calls], 1.0) <= 5
+    # The stall did hold requests back: some arrived together once the loop ran again.
+    assert max(later.at - earlier.at for earlier, later in pairwise(calls)) >= 2.4

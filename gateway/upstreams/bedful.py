@@ -3,9 +3,9 @@
 Docs: shared/upstreams/original-docs/bedful-bookings.txt and the upstreams README. Requests go
 through `http.Sender` (deadline, GET retries, error mapping) on an httpx client made by
 `bedful_http_client` (HTTP Basic: the channel key as user name, empty password). Every attempt,
-retries included, first takes a slot from a `SlidingWindowLimiter`: Bedful allows 5 requests
-per second AND 100 per minute per key and publishes no rate-limit headers, so we keep count.
-Share ONE limiter per API key across the process.
+retries included, is sent inside a slot of a `RateLimiter`: Bedful allows 5 requests per second
+AND 100 per minute per key and publishes no rate-limit headers, so we keep count. Writes
+(create, update, cancel) are served before waiting reads. Share ONE limiter per API key.
 
 Date-times are aware UTC; money is integer minor units (see `bedful_models`).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import httpx
@@ -32,7 +33,7 @@ from .bedful_wire import booking_body, parse_booking
 from .errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
 from .http import Sender
 from .observe import NOT_OBSERVED, CallObserver, Routes
-from .ratelimit import SlidingWindowLimiter
+from .ratelimit import Priority, RateLimiter, SlidingWindowLimiter
 from .statuses import UnexpectedShape, no_error_details
 
 __all__ = [
@@ -102,27 +103,27 @@ class BedfulClient:
         self,
         http: httpx.AsyncClient,
         *,
-        limiter: SlidingWindowLimiter,
+        limiter: RateLimiter,
         timeout: float,
         max_get_retries: int = 2,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         observer: CallObserver = NOT_OBSERVED,
     ) -> None:
-        self._limiter = limiter
+        self.limiter = limiter
         self._sender = Sender(
             http,
             upstream=Upstream.BEDFUL,
             timeout=timeout,
             max_get_retries=max_get_retries,
             parse_error_body=no_error_details,  # Bedful's error bodies are not published
-            before_attempt=self._take_slot,
+            slot=self._slot,
             sleep=sleep,
             routes=ROUTES,
             observer=observer,
         )
 
-    async def _take_slot(self, seconds_left: float) -> None:
-        await self._limiter.acquire(self._limiter.clock() + seconds_left)
+    def _slot(self, seconds_left: float, write: bool) -> AbstractAsyncContextManager[None]:
+        return self.limiter.slot(seconds_left, priority=Priority.WRITE if write else Priority.READ)
 
     async def get_booking(self, booking_id: int) -> BedfulBooking | None:
         """The booking, or None when Bedful has none with this id on our channel."""

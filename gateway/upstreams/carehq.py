@@ -34,6 +34,7 @@ from .carehq_models import (
     Sort,
     YesNo,
 )
+from .carehq_ratelimit import RateLimitState
 from .carehq_wire import (
     Pairs,
     attributes,
@@ -49,7 +50,6 @@ from .carehq_wire import (
 from .errors import Upstream, UpstreamNotFound
 from .http import Sender
 from .observe import NOT_OBSERVED, CallObserver, Routes
-from .ratelimit import RateLimitState
 from .statuses import parse_hint_and_arg_errors
 
 __all__ = [
@@ -144,7 +144,7 @@ class CareHQClient:
             max_get_retries=max_get_retries,
             parse_error_body=parse_hint_and_arg_errors,
             auth_statuses=frozenset({401, 403, 405}),  # 405: the key lacks the permission
-            before_attempt=self.rate_limit.acquire,
+            slot=self.rate_limit.slot,
             after_response=self.rate_limit.observe,
             retry_after_fallback=self.rate_limit.seconds_to_reset,
             sleep=sleep,

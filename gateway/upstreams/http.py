@@ -3,7 +3,8 @@
 One `Sender.call` is one logical upstream call:
 
 - It has ONE overall deadline (`timeout` seconds), enforced with `asyncio.timeout` around
-  everything: limiter waits, every attempt, backoff sleeps. httpx's own timeouts are per
+  everything: limiter waits, every attempt, backoff sleeps (a deadline that passes while the call
+  waits for a rate-limit slot is `UpstreamRateLimited`, not a timeout). httpx's own timeouts are per
   connect/read and are not enforced at all by in-process transports (ASGI, Mock), so they are
   only a second line of defence.
 - GET is retried (at most `max_get_retries` extra attempts, never past the deadline) when no
@@ -25,6 +26,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -98,6 +100,7 @@ class _Call:
     content: dict[str, Any]
     stats: CallStats
     in_flight: bool = False
+    queued: bool = False  # waiting for a rate-limit slot
 
     @property
     def write(self) -> bool:
@@ -107,9 +110,10 @@ class _Call:
 class Sender:
     """Sends one upstream's requests through `http` (which carries base URL, auth, transport).
 
-    `before_attempt(seconds_left)` runs before every attempt (a client-side rate limiter; it may
-    raise `WaitExceedsDeadline`); `after_response` sees every response's headers (CareHQ's
-    rate-limit headers); `retry_after_fallback()` gives a 429's wait when it has no `Retry-After`.
+    Every attempt runs inside `slot(seconds_left, write)` (a client-side rate limiter: entering
+    may wait, or raise `WaitExceedsDeadline`; leaving means the answer is in); `after_response`
+    sees every response's headers (CareHQ's rate-limit headers); `retry_after_fallback()` gives a
+    429's wait when it has no `Retry-After`.
     `routes` names the upstream's route templates and `observer` hears of every call (metrics,
     traces), described by template only.
     """
@@ -123,7 +127,7 @@ class Sender:
         max_get_retries: int = 2,
         parse_error_body: Callable[[bytes], ErrorDetails] = no_error_details,
         auth_statuses: Collection[int] = frozenset({401, 403}),
-        before_attempt: Callable[[float], Awaitable[None]] | None = None,
+        slot: Callable[[float, bool], AbstractAsyncContextManager[None]] | None = None,
         after_response: Callable[[httpx.Headers], None] | None = None,
         retry_after_fallback: Callable[[], float | None] | None = None,
         routes: Routes | None = None,
@@ -142,7 +146,7 @@ class Sender:
         self._max_get_retries = max_get_retries
         self._parse_error_body = parse_error_body
         self._auth_statuses = auth_statuses
-        self._before_attempt = before_attempt
+        self._slot = slot
         self._after_response = after_response
         self._retry_after_fallback = retry_after_fallback
         self._routes = routes if routes is not None else Routes(())
@@ -179,6 +183,10 @@ class Sender:
         except TimeoutError:
             if not scope.expired():
                 raise
+            if call.queued:
+                raise UpstreamRateLimited(
+                    self.upstream, f"{self._name} rate limit: no free slot within the deadline"
+                ) from None
             if call.write and call.in_flight:
                 raise self._unknown(f"no answer within {self.timeout:g} s") from None
             raise UpstreamTimeout(
@@ -207,22 +215,8 @@ class Sender:
             deadline = loop.time() + self.timeout
         attempt = 0
         while True:
-            if self._before_attempt is not None:
-                waiting_since = loop.time()
-                self.observer.waiting_for_budget(self.upstream, 1)
-                try:
-                    await self._before_attempt(deadline - loop.time())
-                except WaitExceedsDeadline as exc:
-                    raise UpstreamRateLimited(
-                        self.upstream,
-                        f"{self._name} rate limit: no free slot within the deadline",
-                        retry_after=exc.wait,
-                    ) from None
-                finally:
-                    self.observer.waiting_for_budget(self.upstream, -1)
-                    call.stats.budget_wait += loop.time() - waiting_since
             try:
-                return await self._attempt(call, attempt)
+                return await self._attempt_in_slot(call, attempt, deadline - loop.time())
             except _Retry as retry:
                 if call.write or attempt >= self._max_get_retries:
                     raise retry.error from None
@@ -235,6 +229,33 @@ class Sender:
                 await self._sleep(delay)
                 attempt += 1
                 call.stats.retries = attempt
+
+    async def _attempt_in_slot(self, call: _Call, attempt: int, seconds_left: float) -> _Answer:
+        if self._slot is None:
+            return await self._attempt(call, attempt)
+        loop = asyncio.get_running_loop()
+        waiting_since = loop.time()
+        call.queued = True
+        self.observer.waiting_for_budget(self.upstream, 1)
+        try:
+            async with self._slot(seconds_left, call.write):
+                self._stop_waiting(call, waiting_since)
+                return await self._attempt(call, attempt)
+        except WaitExceedsDeadline as exc:
+            raise UpstreamRateLimited(
+                self.upstream,
+                f"{self._name} rate limit: no free slot within the deadline",
+                retry_after=exc.wait,
+            ) from None
+        finally:
+            if call.queued:  # refused, or the deadline passed while waiting
+                self._stop_waiting(call, waiting_since)
+                call.queued = True  # tells `_answer` why the deadline passed
+
+    def _stop_waiting(self, call: _Call, waiting_since: float) -> None:
+        call.queued = False
+        self.observer.waiting_for_budget(self.upstream, -1)
+        call.stats.budget_wait += asyncio.get_running_loop().time() - waiting_since
 
     async def _attempt(self, call: _Call, attempt: int) -> _Answer:
         request = self._http.build_request(call.method, call.url, **call.content)

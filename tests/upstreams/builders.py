@@ -7,6 +7,8 @@ what it is about.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +82,50 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         self.now = max(self.now, self.now + seconds)
+
+
+class SteppedClock:
+    """Virtual time that only the test moves: `sleep` parks the caller until `advance` reaches
+    its wake-up time. Advancing far in one step is a stalled event loop: every sleeper that came
+    due meanwhile wakes at once, at the same instant, as after a CPU-bound stretch."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), next(self._seq), future))
+        await future
+
+    async def run(
+        self, work: asyncio.Future[Any], *, stall: tuple[float, float] | None = None
+    ) -> None:
+        """Move time from wake-up to wake-up until `work` is done. `stall=(start, end)`: the
+        loop is blocked from `start` to `end`, so nobody due in between runs before `end`."""
+        while True:
+            await settle()
+            if work.done():
+                return
+            assert self._sleepers, "nothing left to wake: the work is stuck"
+            wake = self._sleepers[0][0]
+            if stall is not None and wake > stall[0]:
+                wake, stall = max(wake, stall[1]), None
+            self.now = max(self.now, wake)
+            while self._sleepers and self._sleepers[0][0] <= self.now:
+                _, _, future = heapq.heappop(self._sleepers)
+                if not future.done():
+                    future.set_result(None)
+
+
+async def settle(rounds: int = 200) -> None:
+    """Let every runnable task run until it waits again (a bounded number of loop rounds)."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
 
 
 def max_in_any_window(times: list[float], period: float) -> int:

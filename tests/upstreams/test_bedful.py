@@ -31,7 +31,15 @@ from gateway.upstreams.errors import (
     UpstreamUnavailable,
 )
 
-from .builders import FakeClock, Reply, Script, bedful_booking, max_in_any_window, params
+from .builders import (
+    FakeClock,
+    Reply,
+    Script,
+    SteppedClock,
+    bedful_booking,
+    max_in_any_window,
+    params,
+)
 from .conftest import BEDFUL_KEY
 
 Make = Callable[..., BedfulClient]
@@ -230,3 +238,27 @@ async def test_a_full_limiter_past_the_deadline_is_rate_limited(bedful: Make) ->
         await client.list_bookings()
     assert caught.value.retry_after == pytest.approx(60.05, abs=0.1)
     assert script.count == 1
+
+
+async def test_a_deadline_passing_while_queued_is_rate_limited(bedful: Make) -> None:
+    """The only slot is held by a slow call: the next call waits for it, and its deadline passing
+    in the queue is a rate limit (the request was never sent), not a timeout."""
+    limiter = SlidingWindowLimiter(((1, 0.01),), margin=0.0)
+    script = Script(Reply(json={"bookings": []}, delay=1.0))
+    client = bedful(script, limiter=limiter, timeout=0.3)
+    slow = asyncio.ensure_future(bedful(script, limiter=limiter, timeout=5).list_bookings())
+    await asyncio.sleep(0.05)
+    with pytest.raises(UpstreamRateLimited):
+        await client.list_bookings()
+    assert script.count == 1
+    await slow
+
+
+async def test_writes_are_sent_before_waiting_reads(bedful: Make) -> None:
+    clock = SteppedClock()
+    limiter = SlidingWindowLimiter(((1, 1.0),), clock=clock, sleep=clock.sleep)
+    script = Script(Reply(json=bedful_booking()), clock=clock)
+    client = bedful(script, limiter=limiter, timeout=3600)
+    reads = [client.get_booking(n) for n in range(1, 6)]
+    await clock.run(asyncio.gather(*reads, client.cancel_booking(7)))
+    assert [request.method for request in script.requests] == ["GET", "POST", *["GET"] * 4]
