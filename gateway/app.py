@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -45,6 +46,7 @@ from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
 from gateway.upstreams.bedful import BedfulClient, bedful_http_client
 from gateway.upstreams.carehq import CareHQClient, CareHQSignature, carehq_http_client
 from gateway.upstreams.errors import UpstreamError
+from gateway.upstreams.health import Health
 from gateway.upstreams.ratelimit import SlidingWindowLimiter
 
 logger = logging.getLogger("gateway")
@@ -59,10 +61,12 @@ def create_app(
     *,
     sandbox: Sandbox | None = None,
     tracer_provider: TracerProvider | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The gateway. `sandbox`: the emulators to use for upstreams that are not configured
     (tests pass their own to inspect what it saw); by default a fresh seeded one.
-    `tracer_provider`: where spans go (tests); by default as the `OTEL_*` variables say."""
+    `tracer_provider`: where spans go (tests); by default as the `OTEL_*` variables say.
+    `clock` (seconds, monotonic) times readiness: tests pass a fake one."""
     settings = settings or Settings.load()
     observability = Observability.from_settings(settings, tracer_provider=tracer_provider)
     if sandbox is None and (settings.carehq_is_sandbox or settings.bedful_is_sandbox):
@@ -85,10 +89,12 @@ def create_app(
             shared = _shared_redis(settings)
             if shared is not None:
                 stack.push_async_callback(shared.aclose)
+            interval = settings.gateway_readiness_interval_seconds
             carehq = CareHQClient(
                 carehq_http,
                 timeout=settings.carehq_timeout_seconds,
                 observer=observability.upstreams,
+                health=Health("CareHQ", interval=interval, clock=clock),
             )
             bedful = BedfulClient(
                 bedful_http,
@@ -101,6 +107,7 @@ def create_app(
                 ),
                 timeout=settings.bedful_timeout_seconds,
                 observer=observability.upstreams,
+                health=Health("Bedful", interval=interval, clock=clock),
             )
             bedful_reads = BedfulSource(
                 bedful,
@@ -167,21 +174,23 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
+        # What recent calls taught us; a probe only when they are older than the interval, and
+        # one at a time: /readyz is open, and Bedful's budget is shared by every user.
         upstreams: Upstreams = request.app.state.upstreams
-        checks = {"carehq": upstreams.carehq.ping(), "bedful": upstreams.bedful.ping()}
-        if upstreams.shared is not None:
-            checks["redis"] = upstreams.shared.ping()
-        results = await asyncio.gather(
-            *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check in checks.values()),
-            return_exceptions=True,
+        carehq, bedful = await asyncio.gather(
+            upstreams.carehq.health.check(), upstreams.bedful.health.check()
         )
-        body: dict[str, Any] = {
-            name: _readiness(result) for name, result in zip(checks, results, strict=True)
-        }
+        body: dict[str, Any] = {"carehq": carehq.reason, "bedful": bedful.reason}
+        if upstreams.shared is not None:  # our own Redis: no shared budget to spend
+            (redis,) = await asyncio.gather(
+                asyncio.wait_for(upstreams.shared.ping(), READINESS_TIMEOUT_SECONDS),
+                return_exceptions=True,
+            )
+            body["redis"] = _readiness(redis)
         # Redis down degrades the gateway (no cache, keyed creates refused, a smaller Bedful
         # share) but it still serves: taking every replica out of the load balancer at once
         # over it would turn a degradation into an outage. The body says so.
-        ready = all(value == "ok" for name, value in body.items() if name != "redis")
+        ready = carehq.ok and bedful.ok
         return JSONResponse(body, status_code=200 if ready else 503)
 
     # GraphiQL's bundle is 3.5 MB as vendored and GraphQL answers are repetitive JSON. Level 5,

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     gateway_max_body_bytes: int = Field(262_144, ge=1024, le=100 * 1024 * 1024)
     """The largest request body accepted (413 above it): 256 KiB, 2.5 times the longest
     document accepted (100,000 characters) plus room for variables."""
+    gateway_readiness_interval_seconds: float = Field(30.0, ge=1, le=3600)
+    """/readyz probes an upstream at most once per interval, and only when no real call told
+    how it is doing within the interval."""
     gateway_allow_insecure_upstreams: bool = False
     gateway_sandbox_seed: int = 1
     gateway_sandbox_latency_ms: int = Field(0, ge=0, le=60000)

@@ -6,7 +6,8 @@ and look at what the sandbox saw (`sandbox.carehq.calls(...)`, `sandbox.bedful.c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +87,10 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
     return error
 
 
-async def start_gateway(sandbox: Sandbox, settings: Settings) -> AsyncIterator[Gateway]:
-    app = create_app(settings, sandbox=sandbox)
+async def start_gateway(
+    sandbox: Sandbox, settings: Settings, *, clock: Callable[[], float] = time.monotonic
+) -> AsyncIterator[Gateway]:
+    app = create_app(settings, sandbox=sandbox, clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

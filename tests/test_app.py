@@ -9,6 +9,7 @@ import pytest
 from gateway.app import create_app
 from gateway.sandbox import Sandbox
 from tests.conftest import Gateway, make_settings, start_gateway
+from tests.upstreams.builders import FakeClock
 
 
 async def test_typename(gateway: Gateway) -> None:
@@ -25,12 +26,14 @@ async def test_healthz(gateway: Gateway) -> None:
     assert response.status_code == 200
 
 
-async def test_readyz_names_the_upstream_that_does_not_answer(
-    gateway: Gateway, sandbox: Sandbox
-) -> None:
-    assert (await gateway.http.get("/readyz")).status_code == 200
-    sandbox.bedful.inject("down")
-    response = await gateway.http.get("/readyz")
+async def test_readyz_names_the_upstream_that_does_not_answer(sandbox: Sandbox) -> None:
+    clock = FakeClock()
+    settings = make_settings(gateway_readiness_interval_seconds=30)
+    async for gateway in start_gateway(sandbox, settings, clock=clock):
+        assert (await gateway.http.get("/readyz")).status_code == 200
+        sandbox.bedful.inject("down")
+        clock.now += 30  # what the last probe learnt is now too old: probe again
+        response = await gateway.http.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["carehq"] == "ok"

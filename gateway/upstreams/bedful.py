@@ -31,6 +31,7 @@ from .bedful_models import (
 )
 from .bedful_wire import booking_body, parse_booking
 from .errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
+from .health import Health
 from .http import Sender
 from .observe import NOT_OBSERVED, CallObserver, Routes
 from .ratelimit import Priority, RateLimiter, SlidingWindowLimiter
@@ -97,7 +98,7 @@ class BedfulClient:
     """Typed calls to Bedful. `timeout` is the overall deadline in seconds of each method
     call (limiter waits and retries included); GETs are retried at most `max_get_retries`
     times, writes never. A limiter wait that cannot end before the deadline raises
-    `UpstreamRateLimited` at once."""
+    `UpstreamRateLimited` at once. `health` learns from every call (readiness reads it)."""
 
     def __init__(
         self,
@@ -106,10 +107,13 @@ class BedfulClient:
         limiter: RateLimiter,
         timeout: float,
         max_get_retries: int = 2,
+        health: Health | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         observer: CallObserver = NOT_OBSERVED,
     ) -> None:
         self.limiter = limiter
+        self.health = health or Health("Bedful", interval=30.0)
+        self.health.set_probe(self.ping)
         self._sender = Sender(
             http,
             upstream=Upstream.BEDFUL,
@@ -117,6 +121,7 @@ class BedfulClient:
             max_get_retries=max_get_retries,
             parse_error_body=no_error_details,  # Bedful's error bodies are not published
             slot=self._slot,
+            health=self.health,
             sleep=sleep,
             routes=ROUTES,
             observer=observer,

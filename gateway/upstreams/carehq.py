@@ -48,6 +48,7 @@ from .carehq_wire import (
     sort_by,
 )
 from .errors import Upstream, UpstreamNotFound
+from .health import Health
 from .http import Sender
 from .observe import NOT_OBSERVED, CallObserver, Routes
 from .statuses import parse_hint_and_arg_errors
@@ -133,10 +134,13 @@ class CareHQClient:
         timeout: float,
         max_get_retries: int = 2,
         rate_limit: RateLimitState | None = None,
+        health: Health | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         observer: CallObserver = NOT_OBSERVED,
     ) -> None:
         self.rate_limit = rate_limit if rate_limit is not None else RateLimitState(sleep=sleep)
+        self.health = health or Health("CareHQ", interval=30.0)
+        self.health.set_probe(self.ping)
         self._sender = Sender(
             http,
             upstream=Upstream.CAREHQ,
@@ -147,6 +151,7 @@ class CareHQClient:
             slot=self.rate_limit.slot,
             after_response=self.rate_limit.observe,
             retry_after_fallback=self.rate_limit.seconds_to_reset,
+            health=self.health,
             sleep=sleep,
             routes=ROUTES,
             observer=observer,

@@ -40,6 +40,7 @@ from .errors import (
     UpstreamUnavailable,
     WriteOutcomeUnknown,
 )
+from .health import Health
 from .observe import NOT_OBSERVED, CallObserver, CallStats, Routes
 from .ratelimit import WaitExceedsDeadline
 from .statuses import (
@@ -56,6 +57,7 @@ __all__ = ["Params", "Sender"]
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Exception)
 Params = tuple[tuple[str, str], ...]
 """Query parameters as (key, value) pairs: a key repeats once per value of a multi-value param."""
 
@@ -113,7 +115,7 @@ class Sender:
     Every attempt runs inside `slot(seconds_left, write)` (a client-side rate limiter: entering
     may wait, or raise `WaitExceedsDeadline`; leaving means the answer is in); `after_response`
     sees every response's headers (CareHQ's rate-limit headers); `retry_after_fallback()` gives a
-    429's wait when it has no `Retry-After`.
+    429's wait when it has no `Retry-After`; `health` learns the outcome of every attempt sent.
     `routes` names the upstream's route templates and `observer` hears of every call (metrics,
     traces), described by template only.
     """
@@ -128,6 +130,7 @@ class Sender:
         parse_error_body: Callable[[bytes], ErrorDetails] = no_error_details,
         auth_statuses: Collection[int] = frozenset({401, 403}),
         slot: Callable[[float, bool], AbstractAsyncContextManager[None]] | None = None,
+        health: Health | None = None,
         after_response: Callable[[httpx.Headers], None] | None = None,
         retry_after_fallback: Callable[[], float | None] | None = None,
         routes: Routes | None = None,
@@ -147,6 +150,7 @@ class Sender:
         self._parse_error_body = parse_error_body
         self._auth_statuses = auth_statuses
         self._slot = slot
+        self._health = health
         self._after_response = after_response
         self._retry_after_fallback = retry_after_fallback
         self._routes = routes if routes is not None else Routes(())
@@ -188,10 +192,13 @@ class Sender:
                     self.upstream, f"{self._name} rate limit: no free slot within the deadline"
                 ) from None
             if call.write and call.in_flight:
-                raise self._unknown(f"no answer within {self.timeout:g} s") from None
-            raise UpstreamTimeout(
+                raise self._observed(
+                    self._unknown(f"no answer within {self.timeout:g} s")
+                ) from None
+            timeout = UpstreamTimeout(
                 self.upstream, f"{self._name} did not answer within {self.timeout:g} s"
-            ) from None
+            )
+            raise self._observed(timeout) if call.in_flight else timeout from None
 
     def _parse(self, call: _Call, parse: Callable[[object], T], answer: _Answer) -> T:
         try:
@@ -203,9 +210,11 @@ class Sender:
                 "%s %s %s: unexpected answer shape: %s", self._name, call.method, call.url, why
             )
             if call.write:
-                raise self._unknown("the answer was not in the documented shape") from None
-            raise UpstreamUnavailable(
-                self.upstream, f"{self._name} answered in an unexpected shape"
+                raise self._observed(
+                    self._unknown("the answer was not in the documented shape")
+                ) from None
+            raise self._observed(
+                UpstreamUnavailable(self.upstream, f"{self._name} answered in an unexpected shape")
             ) from None
 
     async def _attempts(self, call: _Call, scope: asyncio.Timeout) -> _Answer:
@@ -265,7 +274,7 @@ class Sender:
             response = await self._http.send(request, stream=True)
         except httpx.RequestError as exc:
             call.in_flight = not isinstance(exc, _NOT_SENT)
-            raise self._transport_error(exc, call.write) from None
+            raise self._observed(self._transport_error(exc, call.write)) from None
         try:
             if self._after_response is not None:
                 self._after_response(response.headers)
@@ -287,7 +296,14 @@ class Sender:
                 body = b""
         finally:
             await response.aclose()
-        return self._interpret(status, response.headers, body, call.write)
+        call.in_flight = False
+        try:
+            answer = self._interpret(status, response.headers, body, call.write)
+        except (_Retry, UpstreamError) as error:
+            raise self._observed(error) from None
+        if self._health is not None:
+            self._health.observe_answer()
+        return answer
 
     def _interpret(self, status: int, headers: httpx.Headers, body: bytes, write: bool) -> _Answer:
         if 200 <= status < 300:
@@ -335,6 +351,13 @@ class Sender:
             )
         if not write and isinstance(exc, _RETRY_GET):
             return _Retry(error)
+        return error
+
+    def _observed(self, error: E) -> E:
+        """Tell `health` about the failure of an attempt that was sent; return `error` to raise."""
+        failure = error.error if isinstance(error, _Retry) else error
+        if self._health is not None and isinstance(failure, UpstreamError):
+            self._health.observe(failure)
         return error
 
     def _unknown(self, why: str) -> WriteOutcomeUnknown:
