@@ -20,7 +20,6 @@ document, and every later read of any request, see it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from gateway.reads.bedful_source import BedfulFilter, BedfulSource, Dated
 from gateway.upstreams import bedful as bedful_api
 from gateway.upstreams.bedful import BedfulBooking, BedfulStatus, NewBedfulBooking
 from gateway.upstreams.bedful_recovery import find_created
+from gateway.upstreams.fanout import gather_or_cancel
 
 __all__ = ["BedfulFilter", "BedfulReads", "Dated", "OverlappingBookings"]
 
@@ -77,7 +77,7 @@ class BedfulReads:
             if sites is None
             else [BedfulFilter(site_id=site) for site in dict.fromkeys(sites)]
         )
-        answers = await asyncio.gather(*(self._source.bookings(where, limit) for where in wheres))
+        answers = await gather_or_cancel(self._source.bookings(where, limit) for where in wheres)
         found: list[Dated[BedfulBooking]] = []
         for answer in answers:
             for record in answer.value:

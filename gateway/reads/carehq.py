@@ -18,7 +18,6 @@ A CareHQ write calls `changed`, so reads later in the same document see the new 
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +41,7 @@ from gateway.upstreams.carehq import (
 )
 from gateway.upstreams.carehq_paging import all_pages, batched
 from gateway.upstreams.carehq_recovery import find_created
+from gateway.upstreams.fanout import gather_or_cancel
 
 T = TypeVar("T")
 
@@ -198,7 +198,7 @@ class CareHQReads:
                     if booking.room is not None:
                         found[(group_key, booking.room)].append(booking)
 
-        await asyncio.gather(*(load_group(gk, group) for gk, group in groups.items()))
+        await gather_or_cancel(load_group(gk, group) for gk, group in groups.items())
         return [found.get(((key.query, key.sort), key.room_id), []) for key in keys]
 
 
@@ -210,6 +210,6 @@ async def _by_ids(
     keys: list[ById], fetch: Callable[[Sequence[str]], Awaitable[Page[T]]]
 ) -> list[T | None]:
     ids = list(dict.fromkeys(key.id for key in keys))
-    pages = await asyncio.gather(*(fetch(chunk) for chunk in batched(ids, MAX_PER_PAGE)))
+    pages = await gather_or_cancel(fetch(chunk) for chunk in batched(ids, MAX_PER_PAGE))
     by_id: dict[str, T] = {getattr(item, "id"): item for page in pages for item in page.items}  # noqa: B009
     return [by_id.get(key.id) for key in keys]

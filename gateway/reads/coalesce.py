@@ -2,7 +2,9 @@
 
 Ten requests asking for the same booking while the first call is still on its way make one call,
 and all ten get its answer (or its error). The call runs in a task of its own, so a caller that
-gives up (a client disconnects) does not cancel it for the others; errors are never kept.
+gives up (a client disconnects) does not cancel it for the others; once the last caller has given
+up, the call is cancelled (if it is still waiting for a rate-limit slot, it is never sent: the
+budget is shared). Errors are never kept.
 
 After a write, `forget` makes later callers start a fresh call instead of joining one that left
 before the write (and may answer with the old state): that is what read-your-writes needs. The
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 class _InFlight:
     task: asyncio.Task[Any]
     tags: frozenset[str]
+    waiting: int = 0  # callers awaiting the answer
 
 
 class Coalescer:
@@ -50,7 +53,13 @@ class Coalescer:
             joined = _InFlight(asyncio.ensure_future(fetch()), tags)
             self._in_flight[key] = joined
             joined.task.add_done_callback(lambda task: self._done(key, task))
-        result: T = await asyncio.shield(joined.task)
+        joined.waiting += 1
+        try:
+            result: T = await asyncio.shield(joined.task)
+        finally:
+            joined.waiting -= 1
+            if joined.waiting == 0 and not joined.task.done():
+                joined.task.cancel()  # every caller gave up: nobody needs the answer
         return result
 
     def is_running(self, key: Hashable) -> bool:

@@ -44,6 +44,10 @@ _FROM = "First night of the window (inclusive)."
 _TO = "The day after the window (exclusive): nights up to, not including, `to`."
 
 
+MAX_SITE_IDS = 20
+"""`siteIds` makes one Bedful request per site, and Bedful allows 100 a minute for every user."""
+
+
 class BedfulListTruncated(GatewayError):
     """A Bedful list answer held exactly `limit` bookings: there may be more than it returned."""
 
@@ -61,8 +65,9 @@ class StaysQuery:
             "to tell which stays occupy their room or units. "
             "Upstream calls: CareHQ selects the overlapping bookings itself, one request per "
             "100 of them. Bedful's API has no date filter: the gateway fetches the bookings of "
-            f"each site in `siteIds` (one request per site; all sites in one request when "
-            f"omitted), up to {LIST_LIMIT} per request, and keeps those that overlap; "
+            f"each site in `siteIds` (one request per site, at most {MAX_SITE_IDS} sites; all "
+            f"sites in one request when omitted), up to {LIST_LIMIT} per request, and keeps "
+            "those that overlap; "
             "should a request return that many, an error with `extensions.upstream: BEDFUL` "
             "says the list may be incomplete. Both systems are asked at the same time; when "
             "one fails, the other's stays are returned with an error naming the failed system "
@@ -97,14 +102,16 @@ class StaysQuery:
             list[strawberry.ID] | None,
             strawberry.argument(
                 description="Bedful only: stays at any of these Bedful site ids, one Bedful "
-                "request per site. Omitted or null: every site, in one request."
+                f"request per site: at most {MAX_SITE_IDS} (more is `BAD_USER_INPUT`, before "
+                "any call). Omitted or null: every site, in one request."
             ),
         ] = None,
     ) -> list[Stay]:
         problems = Problems()
         problems.window(from_, to)
         problems.carehq_id_list("locationIds", location_ids)
-        sites = [problems.bedful_id("siteIds", site) for site in site_ids or ()]
+        problems.at_most_items("siteIds", site_ids, MAX_SITE_IDS)
+        sites = [problems.bedful_id("siteIds", site) for site in (site_ids or ())[:MAX_SITE_IDS]]
         problems.raise_if_any()
         chosen = list(dict.fromkeys(systems if systems is not None else BookingSystem))
         fetches = [

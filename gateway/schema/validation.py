@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from gateway.schema.errors import BadUserInput
@@ -42,6 +42,11 @@ class Problems:
     def carehq_id_list(self, field: str, values: Iterable[str] | None) -> None:
         for value in values or ():
             self.carehq_id(field, value)
+
+    def at_most_items(self, field: str, values: Sequence[object] | None, maximum: int) -> None:
+        """A list argument that multiplies upstream calls: refused over `maximum` entries."""
+        if values is not None and len(values) > maximum:
+            self.add(field, f"at most {maximum} entries, got {len(values)}")
 
     def bedful_id(self, field: str, value: str | None) -> int | None:
         if value is None:

@@ -7,11 +7,11 @@ pages concurrently; ask with a stable sort (by id) so no item moves between page
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from .carehq_models import Page
+from .fanout import gather_or_cancel
 
 __all__ = ["all_pages", "batched"]
 
@@ -21,7 +21,7 @@ T = TypeVar("T")
 async def all_pages(fetch: Callable[[int], Awaitable[Page[T]]]) -> list[T]:
     """Every item of a paged CareHQ list, in the upstream's order; `fetch(n)` reads page n."""
     first = await fetch(1)
-    rest = await asyncio.gather(*(fetch(page) for page in range(2, first.page_count + 1)))
+    rest = await gather_or_cancel(fetch(page) for page in range(2, first.page_count + 1))
     return [item for page in (first, *rest) for item in page.items]
 
 
