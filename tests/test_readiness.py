@@ -37,7 +37,10 @@ async def test_concurrent_checks_make_one_probe_per_interval(sandbox: Sandbox) -
 
 async def test_real_calls_answer_for_readiness(sandbox: Sandbox) -> None:
     clock = FakeClock()
-    settings = make_settings(gateway_readiness_interval_seconds=30)
+    settings = make_settings(
+        gateway_readiness_interval_seconds=30,
+        gateway_bedful_max_staleness_seconds=0,  # every query reaches Bedful (no cache)
+    )
     async for gateway in start_gateway(sandbox, settings, clock=clock):
         for _ in range(5):
             clock.now += 20
