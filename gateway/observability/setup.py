@@ -21,7 +21,7 @@ from opentelemetry.trace import Tracer
 from strawberry.extensions import SchemaExtension
 
 from gateway.idempotency import IdempotencyStore
-from gateway.observability.metrics import Metrics
+from gateway.observability.metrics import BudgetUsage, Metrics
 from gateway.observability.middleware import ObserveRequests
 from gateway.observability.operation import FieldSpans
 from gateway.observability.replays import CountReplays
@@ -83,6 +83,12 @@ class Observability:
         if self.provider is not None:
             trace_upstream(client, self.provider)
         return client
+
+    def watch_budget(self, upstream: str, usage: Callable[[], BudgetUsage]) -> None:
+        """Report a rate limiter's windows (`usage()`, read at each scrape) as the
+        `gateway_upstream_budget_in_use` / `_limit` gauges."""
+        if self.metrics is not None:
+            self.metrics.budgets.watch(upstream, usage)
 
     def cache_lookups(self, cache: str) -> Callable[[str], None]:
         """What a read cache calls with `hit`, `miss` or `stale` for each lookup."""

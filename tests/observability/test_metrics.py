@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.observability.metrics import Metrics
 from gateway.reads.bedful_source import BedfulSource
 from gateway.reads.store import MemoryStore
 from gateway.sandbox import FaultKind, Sandbox, credentials
@@ -244,3 +247,25 @@ async def test_a_stale_answer_is_counted_as_stale(sandbox: Sandbox) -> None:
         await source.aclose()
         await http.aclose()
     assert results == ["miss", "hit", "stale", "miss"]
+
+
+def test_budget_gauges_read_the_limiter_at_each_scrape() -> None:
+    @dataclass
+    class Window:
+        limit: int
+        period: float
+        used: int
+
+    @dataclass
+    class Usage:
+        windows: tuple[Window, ...]
+
+    metrics = Metrics()
+    per_second = Window(5, 1.0, 3)
+    metrics.budgets.watch("bedful", lambda: Usage((per_second, Window(100, 60.0, 42))))
+    text = metrics.scrape()[0].decode()
+    assert 'gateway_upstream_budget_in_use{upstream="bedful",window="1"} 3.0' in text
+    assert 'gateway_upstream_budget_in_use{upstream="bedful",window="60"} 42.0' in text
+    assert 'gateway_upstream_budget_limit{upstream="bedful",window="1"} 5.0' in text
+    per_second.used = 5
+    assert 'window="1"} 5.0' in metrics.scrape()[0].decode()
