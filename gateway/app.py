@@ -10,6 +10,7 @@ network at all.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -43,12 +44,13 @@ from gateway.shared.cache import Codec, RedisCacheStore
 from gateway.shared.connection import SharedRedis, SharedStateUnavailable
 from gateway.shared.idempotency import RedisIdempotencyStore
 from gateway.shared.locks import RedisKeyedLocks
+from gateway.shared.ratelimit import RedisSlidingWindowLimiter
 from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
 from gateway.upstreams.bedful import BedfulClient, bedful_http_client
 from gateway.upstreams.carehq import CareHQClient, CareHQSignature, carehq_http_client
 from gateway.upstreams.errors import UpstreamError
 from gateway.upstreams.health import Health
-from gateway.upstreams.ratelimit import SlidingWindowLimiter
+from gateway.upstreams.ratelimit import RateLimiter, SlidingWindowLimiter
 
 logger = logging.getLogger("gateway")
 
@@ -99,13 +101,7 @@ def create_app(
             )
             bedful = BedfulClient(
                 bedful_http,
-                limiter=SlidingWindowLimiter(
-                    (
-                        (settings.bedful_requests_per_second, 1.0),
-                        (settings.bedful_requests_per_minute, 60.0),
-                    ),
-                    write_reserve=BEDFUL_WRITE_RESERVE,
-                ),
+                limiter=_bedful_limiter(settings, shared),
                 timeout=settings.bedful_timeout_seconds,
                 observer=observability.upstreams,
                 health=Health("Bedful", interval=interval, clock=clock),
@@ -248,6 +244,26 @@ def _bedful_cache(
     )
     stack.push_async_callback(store.aclose)
     return store
+
+
+def _bedful_limiter(settings: Settings, shared: SharedRedis | None) -> RateLimiter:
+    """Bedful's budget per API key: in this process, or in Redis for every process."""
+    windows = (
+        (settings.bedful_requests_per_second, 1.0),
+        (settings.bedful_requests_per_minute, 60.0),
+    )
+    if shared is None:
+        return SlidingWindowLimiter(windows, write_reserve=BEDFUL_WRITE_RESERVE)
+    # One budget per Bedful key, named by a digest: the key itself never reaches Redis.
+    account = f"{settings.bedful_base_url or 'sandbox'} {settings.bedful_key()}"
+    digest = hashlib.sha256(account.encode()).hexdigest()[:16]
+    return RedisSlidingWindowLimiter(
+        shared,
+        key=f"gateway:bedful:budget:{digest}",
+        windows=windows,
+        write_reserve=BEDFUL_WRITE_RESERVE,
+        processes=settings.gateway_processes or 1,
+    )
 
 
 def _shared_redis(settings: Settings) -> SharedRedis | None:

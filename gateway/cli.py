@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -121,6 +122,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
             workers,
         )
     logger.info("GraphQL at http://%s:%d/graphql (%d workers)", host, port, workers)
+    # Without Redis each worker keeps to its share of Bedful's budget: 1/N for N workers,
+    # unless the operator counted the replicas too.
+    os.environ.setdefault("GATEWAY_PROCESSES", str(settings.gateway_processes or workers))
     # Each worker is a process of its own: it builds its app from the same environment.
     uvicorn.run(
         "gateway.app:app_from_environment",

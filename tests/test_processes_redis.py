@@ -76,6 +76,7 @@ def deployment() -> Iterator[Deployment]:
             "BEDFUL_API_KEY": credentials.BEDFUL_API_KEY,
             "BEDFUL_TIMEOUT_SECONDS": "60",  # 60 reads at 5/s take 12 s: none may give up
             "GATEWAY_REDIS_URL": redis.url,
+            "GATEWAY_PROCESSES": "3",  # 2 workers + 1: each one's share while Redis is down
         }
         gateways = []
         for args in (("serve", "--workers", "2"), ("serve",)):
@@ -124,11 +125,18 @@ def test_a_cancel_through_one_process_is_seen_by_a_read_through_the_other(
 def test_redis_stopped_mid_run_then_restarted(deployment: Deployment) -> None:
     first, second = deployment.gateways
     before = creates(deployment)
+    listing = data(first, "{ bedfulBookings(limit: 12) { id } }")["bedfulBookings"]
+    ids = [booking["id"] for booking in listing]
     deployment.redis.stop()
     try:
-        for base in (first, second):  # reads go on
-            body = post(base, READ, {"id": "3141036"})
-            assert body["data"]["bedfulBooking"]["id"] == "3141036", body
+        seen_before = len(deployment.bedful_requests())
+        bodies = spread(deployment, [(READ, {"id": booking_id}) for booking_id in ids])
+        assert [body["data"]["bedfulBooking"]["id"] for body in bodies] == ids  # reads go on
+        calls = deployment.bedful_requests()[seen_before:]
+        assert [r["status"] for r in calls].count(429) == 0  # each process kept to its share
+        arrivals = sorted(r["at"] for r in calls)
+        assert max(sum(a <= t < a + 1.0 for t in arrivals) for a in arrivals) <= 5
+
         keyed = {
             "input": booking_input(
                 startsAt="2031-07-01", endsAt="2031-07-03", idempotencyKey="during-the-outage"
@@ -157,3 +165,22 @@ def test_redis_stopped_mid_run_then_restarted(deployment: Deployment) -> None:
     assert creates(deployment) == before + 1
     for base in (first, second):
         assert httpx.get(f"{base}/readyz", timeout=10).json()["redis"] == "ok"
+
+
+def test_sixty_reads_over_two_processes_keep_to_bedfuls_limits(deployment: Deployment) -> None:
+    first = deployment.gateways[0]
+    listing = data(first, "{ bedfulBookings(limit: 60) { id } }")["bedfulBookings"]
+    ids = [booking["id"] for booking in listing]
+    assert len(ids) == 60
+    seen_before = len(deployment.bedful_requests())
+
+    bodies = spread(deployment, [(READ, {"id": booking_id}) for booking_id in ids])
+
+    assert [body["data"]["bedfulBooking"]["id"] for body in bodies] == ids, bodies
+    calls = deployment.bedful_requests()[seen_before:]
+    reads = [r for r in calls if r["path"].startswith("/bookings")]
+    assert len(reads) >= 60
+    assert [r["status"] for r in calls].count(429) == 0
+    arrivals = sorted(r["at"] for r in calls)
+    assert max(sum(a <= t < a + 1.0 for t in arrivals) for a in arrivals) <= 5
+    assert max(sum(a <= t < a + 60.0 for t in arrivals) for a in arrivals) <= 100

@@ -1,0 +1,136 @@
+"""The Bedful budget shared through a real Redis: two limiters on one key stand for two gateway
+processes. Grant times are what the callers saw (real time: the window is Redis's clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.shared.connection import SharedRedis
+from gateway.shared.ratelimit import RedisSlidingWindowLimiter, fallback_share
+from gateway.upstreams.ratelimit import Priority, WaitExceedsDeadline
+from tests.redis_server import RedisServer
+
+WINDOW = (3, 0.5)  # 3 sends in any half second: short enough for real time
+
+
+@pytest.fixture
+async def two_processes(redis_url: str) -> AsyncIterator[list[RedisSlidingWindowLimiter]]:
+    clients = [SharedRedis.from_url(redis_url, display="test") for _ in range(2)]
+    yield [
+        RedisSlidingWindowLimiter(client, key="budget", windows=(WINDOW,), margin=0.0)
+        for client in clients
+    ]
+    for client in clients:
+        await client.aclose()
+
+
+async def send(limiter: RedisSlidingWindowLimiter, log: list[float], **kwargs: object) -> None:
+    async with limiter.slot(10.0, **kwargs):  # type: ignore[arg-type]
+        log.append(time.monotonic())
+
+
+def most_in_any_window(times: list[float], period: float) -> int:
+    times = sorted(times)
+    return max(sum(start <= t < start + period for t in times) for start in times)
+
+
+def test_each_window_is_cut_into_shares_that_never_add_up_to_more() -> None:
+    assert fallback_share([(5, 1.0), (100, 60.0)], 1) == [(5, 1.0), (100, 60.0)]
+    assert fallback_share([(5, 1.0), (100, 60.0)], 2) == [(2, 1.0), (50, 60.0)]
+    assert fallback_share([(5, 1.0), (100, 60.0)], 6) == [(1, 2.0), (16, 60.0)]
+    for processes in range(1, 40):
+        for (limit, period), (share, over) in zip(
+            [(5, 1.0), (100, 60.0)], fallback_share([(5, 1.0), (100, 60.0)], processes), strict=True
+        ):
+            assert share * processes * period / over <= limit
+
+
+async def test_two_processes_together_never_exceed_the_window(
+    two_processes: list[RedisSlidingWindowLimiter],
+) -> None:
+    sent: list[float] = []
+    await asyncio.gather(*(send(two_processes[i % 2], sent) for i in range(12)))
+    assert len(sent) == 12
+    assert most_in_any_window(sent, WINDOW[1]) == WINDOW[0]  # full use, never more
+
+
+async def test_a_send_in_flight_counts_until_its_answer_then_for_a_period(
+    two_processes: list[RedisSlidingWindowLimiter],
+) -> None:
+    first, second = two_processes
+    answered = asyncio.Event()
+    sent: list[float] = []
+
+    async def slow_send() -> None:
+        async with first.slot(10.0):
+            await answered.wait()
+
+    slow = [asyncio.create_task(slow_send()) for _ in range(3)]
+    await asyncio.sleep(0.7)  # longer than the window: in flight, they still count
+    waiting = asyncio.create_task(send(second, sent))
+    await asyncio.sleep(0.3)
+    assert sent == []
+    answered.set()
+    released = time.monotonic()
+    await asyncio.gather(*slow, waiting)
+    assert sent[0] - released >= WINDOW[1] - 0.05  # a period after the answers
+
+
+async def test_a_wait_past_the_deadline_is_refused_at_once(
+    two_processes: list[RedisSlidingWindowLimiter],
+) -> None:
+    first, second = two_processes
+    await asyncio.gather(*(send(first, []) for _ in range(3)))
+    started = time.monotonic()
+    with pytest.raises(WaitExceedsDeadline):
+        async with second.slot(0.05):
+            pytest.fail("granted over the limit")
+    assert time.monotonic() - started < WINDOW[1]
+
+
+async def test_writes_keep_a_reserve_that_reads_of_any_process_cannot_take(
+    redis_url: str,
+) -> None:
+    clients = [SharedRedis.from_url(redis_url, display="test") for _ in range(2)]
+    reader, writer = (
+        RedisSlidingWindowLimiter(c, key="budget", windows=(WINDOW,), write_reserve=1, margin=0)
+        for c in clients
+    )
+    reads: list[float] = []
+    flood = [asyncio.create_task(send(reader, reads)) for _ in range(6)]
+    await asyncio.sleep(0.1)
+    writes: list[float] = []
+    await send(writer, writes, priority=Priority.WRITE)
+    assert len(reads) == 2  # reads use at most limit - reserve in a window
+    assert writes[0] < reads[0] + WINDOW[1]  # the write did not wait for the read flood
+    await asyncio.gather(*flood)
+    for client in clients:
+        await client.aclose()
+
+
+async def test_without_redis_each_process_keeps_to_its_share_then_shares_again(
+    own_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = SharedRedis.from_url(own_redis_server.url, display="test", retry_seconds=0)
+    limiter = RedisSlidingWindowLimiter(
+        client, key="budget", windows=((4, 0.5),), margin=0.0, processes=2
+    )
+    own_redis_server.stop()
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    sent: list[float] = []
+    await asyncio.gather(*(send(limiter, sent) for _ in range(6)))
+    assert most_in_any_window(sent, 0.5) == 2  # half of 4
+    assert caplog.text.count("Bedful budget: Redis is unavailable") == 1  # logged once
+
+    own_redis_server.start()
+    sent.clear()
+    await asyncio.gather(*(send(limiter, sent) for _ in range(8)))
+    assert most_in_any_window(sent, 0.5) == 4  # the whole window again, through Redis
+    assert "Bedful budget: shared through Redis again" in caplog.text
+    assert limiter.usage().windows[0].used > 0  # counts as Redis reported them
+    await client.aclose()
