@@ -34,7 +34,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.shared.connection import SharedRedis, SharedStateUnavailable
+from gateway.shared.connection import COMMAND_TIMEOUT_SECONDS, SharedRedis, SharedStateUnavailable
 from gateway.upstreams.ratelimit import (
     LimiterUsage,
     Priority,
@@ -207,10 +207,7 @@ class RedisSlidingWindowLimiter:
             ]
         while True:
             try:
-                answer = await self._redis.run(
-                    "Bedful budget",
-                    lambda _: self._grant_script(keys=[self._key], args=args),
-                )
+                answer = await self._ask(send, args)
             except SharedStateUnavailable:
                 self._fell_back()
                 return None
@@ -228,6 +225,25 @@ class RedisSlidingWindowLimiter:
                 raise WaitExceedsDeadline(wait_seconds)
             logger.debug("shared rate limiter: asking again in %.3f s", wait_seconds)
             await self._wait(asyncio.sleep(wait_seconds), deadline)
+
+    async def _ask(self, send: str, args: list[Any]) -> list[str]:
+        """One run of the grant script. If the caller is cancelled meanwhile, a slot Redis may
+        have granted is handed back rather than left counting until its in-flight bound."""
+        asking = asyncio.ensure_future(
+            self._redis.run(
+                "Bedful budget", lambda _: self._grant_script(keys=[self._key], args=args)
+            )
+        )
+        try:
+            answer: list[str] = await asyncio.shield(asking)
+        except asyncio.CancelledError:
+            done, _ = await asyncio.wait({asking}, timeout=COMMAND_TIMEOUT_SECONDS)
+            if asking in done and asking.exception() is None and asking.result()[0] == "1":
+                with contextlib.suppress(SharedStateUnavailable):  # else it counts a while
+                    await self._redis.run("Bedful budget", lambda c: c.zrem(self._key, send))
+            asking.cancel()
+            raise
+        return answer
 
     async def _wait(self, waiting: Any, deadline: float | None) -> None:
         timeout = None if deadline is None else deadline - asyncio.get_running_loop().time()

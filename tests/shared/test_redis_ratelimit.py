@@ -134,3 +134,20 @@ async def test_without_redis_each_process_keeps_to_its_share_then_shares_again(
     assert "Bedful budget: shared through Redis again" in caplog.text
     assert limiter.usage().windows[0].used > 0  # counts as Redis reported them
     await client.aclose()
+
+
+async def test_a_slot_granted_to_a_caller_cancelled_meanwhile_is_withdrawn(
+    own_redis_server: RedisServer,
+) -> None:
+    client = SharedRedis.from_url(own_redis_server.url, display="test")
+    limiter = RedisSlidingWindowLimiter(client, key="budget", windows=(WINDOW,), margin=0.0)
+    await send(limiter, [])  # connected, script loaded
+    own_redis_server.pause()  # the next grant waits in Redis's socket...
+    waiting = asyncio.create_task(send(limiter, []))
+    await asyncio.sleep(0.2)
+    waiting.cancel()  # ...and its caller gives up
+    own_redis_server.resume()  # Redis runs the script: granted to nobody
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await client.client.zcard("budget") == 1  # only the first send counts
+    await client.aclose()
