@@ -64,3 +64,42 @@ async def test_a_stalled_event_loop_does_not_make_a_burst(sandbox: Sandbox) -> N
     assert max_in_any_window([call.at for call in calls], 1.0) <= 5
     # The stall did hold requests back: some arrived together once the loop ran again.
     assert max(later.at - earlier.at for earlier, later in pairwise(calls)) >= 2.4
+
+
+async def test_a_cancel_is_not_held_back_by_reads_queued_for_the_budget(sandbox: Sandbox) -> None:
+    """#13: writes are never starved by reads. Twelve uncached reads queue for Bedful's 5/s;
+    a cancel sent after them (its check read and its update) goes out ahead of the queue, and
+    the sandbox still sees no 429 and never more than 5 calls in a second."""
+    sandbox.bedful.rate_limits = True
+    ids = sorted(sandbox.bedful.store.bookings)[:12]
+    target: int = sandbox.bedful.store.add_booking(
+        starts_at="2031-05-01", ends_at="2031-05-03", status=100
+    )["id"]
+    reads = (
+        "{ "
+        + " ".join(f'b{i}: bedfulBooking(id: "{id_}") {{ id }}' for i, id_ in enumerate(ids))
+        + " }"
+    )
+    cancel = "mutation Cancel($id: ID!) { cancelBedfulBooking(id: $id) { id status } }"
+    settings = make_settings(
+        bedful_requests_per_second=5,
+        bedful_requests_per_minute=100,
+        bedful_timeout_seconds=30,
+        gateway_bedful_max_staleness_seconds=0,
+    )
+    async for gateway in start_gateway(sandbox, settings):
+        queued = asyncio.ensure_future(gateway.data(reads))
+        while not sandbox.bedful.requests:  # noqa: ASYNC110 - the sandbox's record has no event
+            await asyncio.sleep(0.01)
+        cancelled = await gateway.data(cancel, {"id": str(target)})
+        assert not queued.done(), "the reads must still be queued when the cancel is answered"
+        data = await queued
+    assert cancelled["cancelBedfulBooking"]["status"] == "CANCELLED"
+    assert len(data) == 12
+    calls = sorted(sandbox.bedful.requests, key=lambda call: call.at)
+    assert {call.status for call in calls} == {200}, "the sandbox answered 429"
+    assert max_in_any_window([call.at for call in calls], 1.0) <= 5
+    order = [call.path for call in calls]
+    update = order.index(f"/bookings/{target}/update")
+    # Both of the cancel's calls come before most of the twelve queued reads.
+    assert order.index(f"/bookings/{target}") < update < 8, order

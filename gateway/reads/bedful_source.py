@@ -132,7 +132,13 @@ class BedfulSource:
         """The booking as Bedful has it now, never from the cache (a write's checks need it);
         the answer refreshes the cache."""
         key = f"booking:{booking_id}"
-        return await self._fetch(key, frozenset(), lambda: self.client.get_booking(booking_id))
+        # Its own coalescing key: it must not join a read that waits behind other reads.
+        return await self._fetch(
+            key,
+            frozenset(),
+            lambda: self.client.get_booking(booking_id, for_write=True),
+            run_key=f"current:{booking_id}",
+        )
 
     # --- writes ------------------------------------------------------------------------------
     async def written(self, booking: BedfulBooking) -> None:
@@ -175,7 +181,12 @@ class BedfulSource:
         return await self._fetch(key, tags, fetch)
 
     async def _fetch(
-        self, key: str, tags: frozenset[str], fetch: Callable[[], Awaitable[T]]
+        self,
+        key: str,
+        tags: frozenset[str],
+        fetch: Callable[[], Awaitable[T]],
+        *,
+        run_key: str | None = None,
     ) -> Dated[T]:
         async def fetch_and_keep() -> Dated[T]:
             started, epoch = self._clock(), self._epoch
@@ -186,7 +197,7 @@ class BedfulSource:
                 await self._store.set(key, entry, ttl=self.max_staleness)
             return Dated(value, started)
 
-        return await self._coalescer.run(key, fetch_and_keep, tags=tags | {key})
+        return await self._coalescer.run(run_key or key, fetch_and_keep, tags=tags | {key})
 
     def _refresh(self, key: str, tags: frozenset[str], fetch: Callable[[], Awaitable[T]]) -> None:
         if self._coalescer.is_running(key):

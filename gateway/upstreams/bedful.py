@@ -130,13 +130,18 @@ class BedfulClient:
     def _slot(self, seconds_left: float, write: bool) -> AbstractAsyncContextManager[None]:
         return self.limiter.slot(seconds_left, priority=Priority.WRITE if write else Priority.READ)
 
-    async def get_booking(self, booking_id: int) -> BedfulBooking | None:
-        """The booking, or None when Bedful has none with this id on our channel."""
+    async def get_booking(
+        self, booking_id: int, *, for_write: bool = False
+    ) -> BedfulBooking | None:
+        """The booking, or None when Bedful has none with this id on our channel. `for_write`:
+        a write waits on this read (it takes its rate-limit slot with a write's priority)."""
         if booking_id < 1:
             return None
         try:
             return await self._by_id(
-                self._sender.call("GET", f"/bookings/{booking_id}", parse_booking)
+                self._sender.call(
+                    "GET", f"/bookings/{booking_id}", parse_booking, urgent=for_write
+                )
             )
         except UpstreamNotFound:
             return None

@@ -103,6 +103,7 @@ class _Call:
     stats: CallStats
     in_flight: bool = False
     queued: bool = False  # waiting for a rate-limit slot
+    urgent: bool = False  # a read a write depends on: it takes a slot as a write does
 
     @property
     def write(self) -> bool:
@@ -169,13 +170,17 @@ class Sender:
         params: Params | None = None,
         data: Mapping[str, str] | None = None,
         json: Any = None,
+        urgent: bool = False,
     ) -> T:
         """Send, retrying reads as allowed, and return `parse(JSON answer)` (None for an empty
         answer). `parse` raising (`UnexpectedShape`, `LookupError`, `TypeError`, `ValueError`)
-        means the answer is not the documented shape."""
+        means the answer is not the documented shape. `urgent`: a read that a write waits on (the
+        check before a cancel); it asks the rate limiter for a slot with a write's priority, so
+        reads queued by other requests cannot hold the write back."""
         method = method.upper()
         stats = CallStats(self.upstream, method, self._routes.template(url))
-        call = _Call(method, url, {"params": params, "data": data, "json": json}, stats)
+        content = {"params": params, "data": data, "json": json}
+        call = _Call(method, url, content, stats, urgent=urgent)
         with self.observer.call(stats):
             return self._parse(call, parse, await self._answer(call))
 
@@ -247,7 +252,7 @@ class Sender:
         call.queued = True
         self.observer.waiting_for_budget(self.upstream, 1)
         try:
-            async with self._slot(seconds_left, call.write):
+            async with self._slot(seconds_left, call.write or call.urgent):
                 self._stop_waiting(call, waiting_since)
                 return await self._attempt(call, attempt)
         except WaitExceedsDeadline as exc:
