@@ -99,9 +99,11 @@ def create_app(
                 observer=observability.upstreams,
                 health=Health("CareHQ", interval=interval, clock=clock),
             )
+            bedful_limiter = _bedful_limiter(settings, shared)
+            observability.watch_budget("bedful", bedful_limiter.usage)
             bedful = BedfulClient(
                 bedful_http,
-                limiter=_bedful_limiter(settings, shared),
+                limiter=bedful_limiter,
                 timeout=settings.bedful_timeout_seconds,
                 observer=observability.upstreams,
                 health=Health("Bedful", interval=interval, clock=clock),

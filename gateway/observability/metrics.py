@@ -215,9 +215,12 @@ def status_class(status: int | None) -> str:
 
 
 class WindowUsage(Protocol):
-    limit: int
-    period: float
-    used: int
+    @property
+    def limit(self) -> int: ...
+    @property
+    def period(self) -> float: ...
+    @property
+    def used(self) -> int: ...
 
 
 class BudgetUsage(Protocol):

@@ -103,6 +103,10 @@ async def test_bedful_budget_waits_are_timed_and_counted(sandbox: Sandbox) -> No
         assert value(s, f"{wait}_bucket", upstream="bedful", le="0.5") == 1
         assert value(s, f"{wait}_sum", upstream="bedful") >= 0.9
         assert value(s, "gateway_upstream_budget_waiting", upstream="bedful") == 0
+        in_use, limit = "gateway_upstream_budget_in_use", "gateway_upstream_budget_limit"
+        assert value(s, in_use, upstream="bedful", window="60") == 2
+        assert value(s, limit, upstream="bedful", window="60") == 100
+        assert value(s, limit, upstream="bedful", window="1") == 1
         arrivals = [call.at for call in sandbox.bedful.calls("GET")]
         assert max(arrivals) - min(arrivals) >= 0.9
 
