@@ -17,7 +17,8 @@ and only the head asks Redis: it sleeps until the slot that blocks it frees, or 
 
 Redis unavailable: the limiter falls back to a `SlidingWindowLimiter` in this process with a
 conservative share of each window (`fallback_share`: 1/N of it for N gateway processes), says so
-once in the log, and goes back to Redis as soon as it answers.
+once in the log, and goes back to Redis as soon as it answers. The share starts one shortest
+period after the switch, once the sends the shared window granted just before have left it.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class RedisSlidingWindowLimiter:
         self._used: tuple[int, ...] = tuple(0 for _ in windows)
         self._in_flight = 0
         self._on_fallback = False
+        self._fallback_from = 0.0  # loop time before which the fallback share sends nothing
 
     @asynccontextmanager
     async def slot(
@@ -157,6 +159,13 @@ class RedisSlidingWindowLimiter:
         deadline = None if max_wait is None else loop.time() + max_wait
         send = await self._grant(priority, deadline)
         if send is None:  # Redis is unavailable: this process's share
+            # Sends the shared window granted just before the outage are not in the local one:
+            # the share starts once they have left the shortest window.
+            pause = self._fallback_from - loop.time()
+            if pause > 0:
+                if deadline is not None and loop.time() + pause > deadline:
+                    raise WaitExceedsDeadline(pause)
+                await asyncio.sleep(pause)
             left = None if deadline is None else max(0.0, deadline - loop.time())
             async with self._fallback.slot(left, priority=priority):
                 yield
@@ -263,6 +272,8 @@ class RedisSlidingWindowLimiter:
     def _fell_back(self) -> None:
         if not self._on_fallback:
             self._on_fallback = True
+            shortest = min(counted for _, _, counted in self._windows)
+            self._fallback_from = asyncio.get_running_loop().time() + shortest
             logger.warning(
                 "Bedful budget: Redis is unavailable; this process keeps to 1/%d of it (%s) "
                 "until Redis answers again",
