@@ -139,9 +139,7 @@ class BedfulClient:
             return None
         try:
             return await self._by_id(
-                self._sender.call(
-                    "GET", f"/bookings/{booking_id}", parse_booking, urgent=for_write
-                )
+                self._sender.call("GET", f"/bookings/{booking_id}", parse_booking, urgent=for_write)
             )
         except UpstreamNotFound:
             return None
