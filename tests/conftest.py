@@ -6,6 +6,7 @@ and look at what the sandbox saw (`sandbox.carehq.calls(...)`, `sandbox.bedful.c
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -19,21 +20,17 @@ from gateway.sandbox import Sandbox
 from gateway.settings import Settings
 from tests.redis_server import RedisServer, require_redis_server
 
-_UPSTREAM_ENV = (
-    "CAREHQ_BASE_URL",
-    "CAREHQ_ACCOUNT_ID",
-    "CAREHQ_API_KEY",
-    "CAREHQ_API_SECRET",
-    "BEDFUL_BASE_URL",
-    "BEDFUL_API_KEY",
-)
+# A developer's shell may configure a real upstream, Redis, tracing or metrics: none of it may
+# reach a test (each test names the settings it is about).
+_OWN_ENV_PREFIXES = ("CAREHQ_", "BEDFUL_", "GATEWAY_", "OTEL_", "PROMETHEUS_MULTIPROC_DIR")
 
 
 @pytest.fixture(autouse=True)
 def _no_upstream_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's shell pointing at a real upstream must never leak into a test."""
-    for name in _UPSTREAM_ENV:
-        monkeypatch.delenv(name, raising=False)
+    """A developer's shell pointing at a real upstream (or Redis) must never leak into a test."""
+    for name in list(os.environ):
+        if name.startswith(_OWN_ENV_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

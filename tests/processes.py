@@ -12,8 +12,10 @@ import httpx
 
 
 def clean_env() -> dict[str, str]:
-    """This environment without upstream settings (a developer's shell must not leak in)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("CAREHQ_", "BEDFUL_"))}
+    """This environment without the gateway's own settings (a developer's shell must not leak
+    in: a real upstream, Redis, tracing)."""
+    own = ("CAREHQ_", "BEDFUL_", "GATEWAY_", "OTEL_", "PROMETHEUS_MULTIPROC_DIR")
+    return {k: v for k, v in os.environ.items() if not k.startswith(own)}
 
 
 def free_port() -> int:
