@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
-from gateway.sandbox.bedful_seed import seed_bookings
-from gateway.sandbox.bedful_store import BedfulStore
+from gateway.sandbox.bedful.seed import seed_bookings
+from gateway.sandbox.bedful.store import BedfulStore
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.carehq_seed import build_seed
+from gateway.sandbox.carehq.seed import build_seed
 
 
 def cpu_ms(build: object) -> float:

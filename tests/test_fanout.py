@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from gateway.sandbox import Sandbox
-from gateway.schema.stays import MAX_SITE_IDS
+from gateway.schema.stays.queries import MAX_SITE_IDS
 from tests.conftest import Gateway, make_settings, start_gateway
 
 STAYS = """

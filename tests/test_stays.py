@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from gateway.sandbox import Sandbox
-from gateway.upstreams import bedful as bedful_api
+from gateway.upstreams.bedful import client as bedful_api
 from tests.conftest import Gateway
 
 FROM, TO = "2031-06-01", "2031-06-15"

@@ -1,5 +1,5 @@
-"""The read layer: every upstream read a resolver makes goes through here, one module per
-upstream (`carehq`, `bedful`).
+"""The read layer: every upstream read a resolver makes goes through here, one package per
+upstream (`carehq/`, `bedful/`, each `loaders` over `source`); `coalesce` and `store` are shared.
 
     schema/ (resolvers) -> reads/ -> upstreams/ (clients) -> httpx
 
@@ -17,10 +17,10 @@ next read, from any request, sees the write.
 
 from __future__ import annotations
 
-from gateway.reads.bedful import BedfulReads
-from gateway.reads.bedful_source import BedfulSource
-from gateway.reads.carehq import CareHQReads
-from gateway.reads.carehq_source import CareHQSource
+from gateway.reads.bedful.loaders import BedfulReads
+from gateway.reads.bedful.source import BedfulSource
+from gateway.reads.carehq.loaders import CareHQReads
+from gateway.reads.carehq.source import CareHQSource
 
 __all__ = ["BedfulReads", "BedfulSource", "CareHQReads", "CareHQSource", "Reads"]
 

@@ -1,6 +1,7 @@
 """The gateway's GraphQL schema: GraphQL only (no httpx here; upstream vocabulary stays in
-`gateway.upstreams`). One module per domain: `carehq_*`, `bedful`, `stay`/`stays`; errors and
-scalars are shared.
+`gateway.upstreams`). One package per upstream (`carehq/`, `bedful/`: types, inputs, queries,
+mutations) and one for the view across them (`stays/`); errors, scalars, limits and the other
+modules here are shared.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.observability.operation import ObserveOperation
-from gateway.schema.bedful import BedfulBooking, BedfulQuery
-from gateway.schema.bedful_mutations import BedfulMutation
-from gateway.schema.carehq_mutations import CareHQMutation
-from gateway.schema.carehq_queries import CareHQQuery
-from gateway.schema.carehq_types import Booking
+from gateway.schema.bedful.mutations import BedfulMutation
+from gateway.schema.bedful.types import BedfulBooking, BedfulQuery
+from gateway.schema.carehq.mutations import CareHQMutation
+from gateway.schema.carehq.queries import CareHQQuery
+from gateway.schema.carehq.types import Booking
 from gateway.schema.cost import MAX_COST
 from gateway.schema.document_cache import document_limits
 from gateway.schema.errors import ErrorCodes
 from gateway.schema.scalars import SCALARS
-from gateway.schema.stays import StaysQuery
+from gateway.schema.stays.queries import StaysQuery
 
 
 @strawberry.type(description="Reads from CareHQ (rooms, bookings) and Bedful (guest bookings).")

@@ -2,7 +2,7 @@
 
 Bedful allows 5 requests per second AND 100 per minute per key, publishes no rate-limit headers,
 and the key is shared by every user of the gateway, so we count our own sends. (CareHQ reports
-its budget in headers: `carehq_ratelimit.RateLimitState`.)
+its budget in headers: `carehq.ratelimit.RateLimitState`.)
 
 `RateLimiter` is the seam: the upstream client asks for a `slot` around every attempt and never
 knows how slots are counted. `SlidingWindowLimiter` counts in this process; a limiter shared by

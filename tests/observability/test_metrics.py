@@ -8,7 +8,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.observability.metrics import Metrics
-from gateway.reads.bedful_source import BedfulSource
+from gateway.reads.bedful.source import BedfulSource
 from gateway.reads.store import MemoryStore
 from gateway.sandbox import FaultKind, Sandbox, credentials
 from gateway.upstreams.bedful import BedfulClient, SlidingWindowLimiter, bedful_http_client

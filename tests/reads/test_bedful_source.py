@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.reads.bedful_source import BedfulFilter, BedfulSource
+from gateway.reads.bedful.source import BedfulFilter, BedfulSource
 from gateway.reads.store import MemoryStore
 from gateway.sandbox import FaultKind, Sandbox, credentials
 from gateway.upstreams.bedful import (

@@ -13,7 +13,7 @@ CLIENT_READS = frozenset({"list_rooms", "list_bookings", "get_room", "get_bookin
 
 
 def test_reads_import_neither_graphql_nor_http() -> None:
-    modules = sorted(Path(gateway.reads.__file__).parent.glob("*.py"))
+    modules = sorted(Path(gateway.reads.__file__).parent.rglob("*.py"))
     assert len(modules) >= 3
     for module in modules:
         for name in imported_modules(module):
@@ -23,7 +23,7 @@ def test_reads_import_neither_graphql_nor_http() -> None:
 
 
 def test_no_resolver_calls_a_client_to_read() -> None:
-    modules = sorted(Path(gateway.schema.__file__).parent.glob("*.py"))
+    modules = sorted(Path(gateway.schema.__file__).parent.rglob("*.py"))
     assert len(modules) > 10
     for module in modules:
         tree = ast.parse(module.read_text(), filename=str(module))

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.carehq_store import CareHQStore
+from gateway.sandbox.carehq.store import CareHQStore
 
 BASE = "http://carehq.sandbox"
 NOW = calendar.timegm((2026, 3, 12, 10, 55, 5))  # the docs' "now" (GMT = UK time in March)

@@ -23,8 +23,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from gateway.sandbox.bedful import BedfulSandbox
-from gateway.sandbox.bedful_seed import seed_bookings
-from gateway.sandbox.bedful_store import BedfulStore
+from gateway.sandbox.bedful.seed import seed_bookings
+from gateway.sandbox.bedful.store import BedfulStore
 from gateway.sandbox.credentials import BEDFUL_API_KEY
 
 BASE_URL = "http://bedful.sandbox"

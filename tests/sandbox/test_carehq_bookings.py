@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.carehq_seed import build_seed
+from gateway.sandbox.carehq.seed import build_seed
 from tests.sandbox.carehq_support import (
     NOW_TEXT,
     Clock,

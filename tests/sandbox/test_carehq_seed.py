@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.carehq_model import FLOORS, FUNDING_TYPES, SUITABLE_FOR
-from gateway.sandbox.carehq_seed import build_seed
-from gateway.sandbox.carehq_store import CareHQStore
+from gateway.sandbox.carehq.model import FLOORS, FUNDING_TYPES, SUITABLE_FOR
+from gateway.sandbox.carehq.seed import build_seed
+from gateway.sandbox.carehq.store import CareHQStore
 from tests.sandbox.carehq_support import (
     Record,
 )

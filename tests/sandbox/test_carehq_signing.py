@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.carehq_seed import build_seed
+from gateway.sandbox.carehq.seed import build_seed
 from tests.sandbox.carehq_support import (
     Clock,
     booking_form,

@@ -21,7 +21,7 @@ from gateway.upstreams.bedful import (
     NewBedfulBooking,
     SlidingWindowLimiter,
 )
-from gateway.upstreams.bedful_wire import parse_ages, parse_utc
+from gateway.upstreams.bedful.wire import parse_ages, parse_utc
 from gateway.upstreams.errors import (
     Upstream,
     UpstreamAuthError,

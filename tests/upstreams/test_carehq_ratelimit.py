@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.upstreams.carehq_ratelimit import RateLimitState
+from gateway.upstreams.carehq.ratelimit import RateLimitState
 from gateway.upstreams.ratelimit import WaitExceedsDeadline
 
 from .builders import FakeClock

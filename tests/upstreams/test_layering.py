@@ -22,7 +22,7 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_no_module_imports_the_layers_above() -> None:
     package = Path(gateway.upstreams.__file__).parent
-    modules = sorted(package.glob("*.py"))
+    modules = sorted(package.rglob("*.py"))
     assert len(modules) > 5
     for module in modules:
         for name in imported_modules(module):

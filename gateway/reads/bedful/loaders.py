@@ -2,7 +2,7 @@
 
 One `BedfulReads` lives for one GraphQL request (see `gateway.context`); below it, the
 process-wide `BedfulSource` coalesces identical calls and caches answers for at most
-`GATEWAY_BEDFUL_MAX_STALENESS_SECONDS` (see `bedful_source`). Every answer comes `Dated`: when the
+`GATEWAY_BEDFUL_MAX_STALENESS_SECONDS` (see `source`). Every answer comes `Dated`: when the
 gateway asked Bedful for it, which the schema shows as `BedfulBooking.asOf`.
 
 Bedful has no multi-id request and no paging, and allows 5 requests a second and 100 a minute per
@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from gateway.reads.bedful_source import BedfulFilter, BedfulSource, Dated
-from gateway.upstreams import bedful as bedful_api
+from gateway.reads.bedful.source import BedfulFilter, BedfulSource, Dated
 from gateway.upstreams.bedful import BedfulBooking, BedfulStatus, NewBedfulBooking
-from gateway.upstreams.bedful_recovery import find_created
+from gateway.upstreams.bedful import client as bedful_api
+from gateway.upstreams.bedful.recovery import find_created
 from gateway.upstreams.fanout import gather_or_cancel
 
 __all__ = ["BedfulFilter", "BedfulReads", "Dated", "OverlappingBookings"]
@@ -102,7 +102,7 @@ class BedfulReads:
     async def find_created(
         self, new: NewBedfulBooking, attempted_at: float
     ) -> BedfulBooking | None:
-        """The booking a create of unknown outcome made, if any (`bedful_recovery`)."""
+        """The booking a create of unknown outcome made, if any (`bedful.recovery`)."""
         return await find_created(self._source.client, new, attempted_at)
 
     async def changed(self, booking: BedfulBooking) -> Dated[BedfulBooking]:

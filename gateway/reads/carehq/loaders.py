@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from aiodataloader import DataLoader
 
-from gateway.reads.carehq_source import CareHQSource
+from gateway.reads.carehq.source import CareHQSource
 from gateway.upstreams.carehq import (
     MAX_PER_PAGE,
     BookingQuery,
@@ -39,8 +39,8 @@ from gateway.upstreams.carehq import (
     Sort,
     YesNo,
 )
-from gateway.upstreams.carehq_paging import all_pages, batched
-from gateway.upstreams.carehq_recovery import find_created
+from gateway.upstreams.carehq.paging import all_pages, batched
+from gateway.upstreams.carehq.recovery import find_created
 from gateway.upstreams.fanout import gather_or_cancel
 
 T = TypeVar("T")
@@ -145,7 +145,7 @@ class CareHQReads:
     async def find_created(
         self, new: NewCareHQBooking, attempted_at: float
     ) -> CareHQBooking | None:
-        """The booking a create of unknown outcome made, if any (`carehq_recovery`)."""
+        """The booking a create of unknown outcome made, if any (`carehq.recovery`)."""
         return await find_created(self._source.client, new, attempted_at)
 
     def changed(self) -> None:

@@ -10,7 +10,7 @@ process):
 
 Every request, in this order: HTTP Basic auth (user = the channel key, password EMPTY, as the
 doc's `curl -u KEY:`; anything else -> 401 with `WWW-Authenticate: Basic realm="Bedful"`), then
-the rate limits (`bedful_ratelimit`; 429 + `Retry-After`), then the method (only GET and POST
+the rate limits (`ratelimit`; 429 + `Retry-After`), then the method (only GET and POST
 exist, even HEAD -> 405), then the route. HTTPS-only cannot be emulated and is ignored.
 
 Error bodies are not published; ours are our guess, `{"error": "..."}` plus `"errors"` by field
@@ -38,9 +38,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from gateway.sandbox.bedful_ratelimit import SlidingWindowLimiter, retry_after
-from gateway.sandbox.bedful_store import BedfulStore, NotOnChannel, UnknownBooking
-from gateway.sandbox.bedful_validation import BookingInvalid
+from gateway.sandbox.bedful.ratelimit import SlidingWindowLimiter, retry_after
+from gateway.sandbox.bedful.store import BedfulStore, NotOnChannel, UnknownBooking
+from gateway.sandbox.bedful.validation import BookingInvalid
 from gateway.sandbox.common import Emulator
 from gateway.sandbox.credentials import BEDFUL_API_KEY
 

@@ -1,6 +1,6 @@
 """Deterministic Bedful seed bookings: same seed, same data, never the wall clock.
 
-About 2,100 bookings from 2023 to 2027 over the catalogue's 33 units (`bedful_catalogue`), as
+About 2,100 bookings from 2023 to 2027 over the catalogue's 33 units (`catalogue`), as
 the data stood at `AS_OF` (nothing is created or updated later; stays after it are future
 bookings). What a caller can rely on, for every seed:
 
@@ -28,8 +28,8 @@ from functools import lru_cache
 from itertools import count
 from typing import Any, Final, TypeVar
 
-from gateway.sandbox import bedful_catalogue as catalogue
-from gateway.sandbox.bedful_records import (
+from gateway.sandbox.bedful import catalogue
+from gateway.sandbox.bedful.records import (
     BLOCKING_STATUSES,
     ZERO_TIME,
     Booking,

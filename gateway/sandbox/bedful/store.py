@@ -1,7 +1,7 @@
 """The Bedful sandbox's in-memory data and the rules that change it.
 
 `BedfulStore` is public and mutable on purpose: tests build known data and compare answers with
-it. Records are kept in the upstream JSON shape (`bedful_records`), keyed by id:
+it. Records are kept in the upstream JSON shape (`records`), keyed by id:
 
     store.sites[127]        {"id", "name", "country", "currency_id", "user_id"}
     store.units[13]         {"id", "site_id", "name", "kind", "price" (per night), "sleeps", ...}
@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime
 from itertools import count
 from typing import Any, Final
 
-from gateway.sandbox import bedful_catalogue as catalogue
-from gateway.sandbox.bedful_records import (
+from gateway.sandbox.bedful import catalogue
+from gateway.sandbox.bedful.records import (
     BLOCKING_STATUSES,
     BOOKING_KEYS,
     OUR_CHANNEL_ID,
@@ -39,8 +39,8 @@ from gateway.sandbox.bedful_records import (
     format_day,
     format_time,
 )
-from gateway.sandbox.bedful_seed import FIRST_BOOKING_ID, FIRST_ITEM_ID, seed_bookings
-from gateway.sandbox.bedful_validation import CREATE_REQUIRED, BookingInvalid, Errors, read_fields
+from gateway.sandbox.bedful.seed import FIRST_BOOKING_ID, FIRST_ITEM_ID, seed_bookings
+from gateway.sandbox.bedful.validation import CREATE_REQUIRED, BookingInvalid, Errors, read_fields
 
 Record = dict[str, Any]
 
@@ -90,7 +90,7 @@ class BedfulStore:
 
     @classmethod
     def seeded(cls, seed: int = 1, *, now: Callable[[], datetime] = _wall_clock) -> BedfulStore:
-        """The catalogue plus a private copy of the seed's bookings (`bedful_seed`)."""
+        """The catalogue plus a private copy of the seed's bookings (`seed`)."""
         return cls(
             sites=catalogue.sites(),
             units=catalogue.units(),

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Final
 
-from gateway.sandbox.bedful_records import STATUSES, parse_day
+from gateway.sandbox.bedful.records import STATUSES, parse_day
 
 Errors = dict[str, list[str]]
 

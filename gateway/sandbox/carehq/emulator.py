@@ -30,17 +30,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gateway.sandbox.carehq_filters import BOOKINGS, ROOMS
-from gateway.sandbox.carehq_forms import create_fields, update_fields
-from gateway.sandbox.carehq_model import ArgErrors, Record, is_object_id
-from gateway.sandbox.carehq_query import list_page
-from gateway.sandbox.carehq_signing import (
+from gateway.sandbox.carehq.filters import BOOKINGS, ROOMS
+from gateway.sandbox.carehq.forms import create_fields, update_fields
+from gateway.sandbox.carehq.model import ArgErrors, Record, is_object_id
+from gateway.sandbox.carehq.query import list_page
+from gateway.sandbox.carehq.signing import (
     API_KEY_HEADER,
     ApiKey,
     SignatureError,
     SignatureVerifier,
 )
-from gateway.sandbox.carehq_store import CareHQStore
+from gateway.sandbox.carehq.store import CareHQStore
 from gateway.sandbox.common import Emulator, _route_path
 from gateway.sandbox.credentials import CAREHQ_ACCOUNT_ID, CAREHQ_API_KEY, CAREHQ_API_SECRET
 

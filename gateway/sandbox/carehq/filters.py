@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.sandbox.carehq_model import (
+from gateway.sandbox.carehq.model import (
     BOOKING_ATTRIBUTES,
     BOOKING_TYPES,
     FLOORS,
@@ -40,7 +40,7 @@ from gateway.sandbox.carehq_model import (
     parse_datetime,
     parse_pence,
 )
-from gateway.sandbox.carehq_query import Filter, Listing, first
+from gateway.sandbox.carehq.query import Filter, Listing, first
 
 Keep = Callable[[Record, Any], bool]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from gateway.sandbox.carehq_model import (
+from gateway.sandbox.carehq.model import (
     CREATABLE_BOOKING_TYPES,
     RATE_PERIODS,
     ArgErrors,
@@ -32,7 +32,7 @@ from gateway.sandbox.carehq_model import (
     parse_datetime,
     parse_pence,
 )
-from gateway.sandbox.carehq_store import CareHQStore
+from gateway.sandbox.carehq.store import CareHQStore
 
 Parse = Callable[[str, CareHQStore], Any]
 

@@ -1,7 +1,7 @@
 """`GET /v1/<resource>` as CareHQ documents it: attributes, filters, sort_by, page, per_page.
 
 The resource-specific parts (which filters exist and what they mean) are `Listing` values in
-`carehq_filters`; this module is the machinery both lists share. Choices where the docs are silent:
+`filters`; this module is the machinery both lists share. Choices where the docs are silent:
 
 * Unknown parameters are ignored, as most real APIs do (only documented names are validated).
 * A single-valued parameter sent more than once uses its first value (as werkzeug-style servers
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.sandbox.carehq_model import ArgErrors, BadValue, Record
+from gateway.sandbox.carehq.model import ArgErrors, BadValue, Record
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
-from gateway.sandbox.carehq_model import (
+from gateway.sandbox.carehq.model import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     FLOORS,

@@ -3,7 +3,7 @@
 `CareHQStore` is public and mutable on purpose: tests build known data with `add_room` /
 `add_booking` and compare API answers with `rooms` / `bookings` (dicts keyed by `_id`, values
 exactly as `GET /v1/<resource>/<id>` answers them). Write to those dicts freely; records must
-keep the upstream shape (see `carehq_model`) or the list filters will misbehave.
+keep the upstream shape (see `model`) or the list filters will misbehave.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from gateway.sandbox.carehq_model import (
+from gateway.sandbox.carehq.model import (
     BOOKING_ATTRIBUTES,
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -22,7 +22,7 @@ from gateway.sandbox.carehq_model import (
     Record,
     uk_now,
 )
-from gateway.sandbox.carehq_seed import build_seed
+from gateway.sandbox.carehq.seed import build_seed
 
 
 class CareHQStore:

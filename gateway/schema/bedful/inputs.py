@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from gateway.schema.bedful import BedfulBookingStatus
+from gateway.schema.bedful.types import BedfulBookingStatus
 from gateway.schema.validation import Problems
 from gateway.schema.writes import IDEMPOTENCY_KEY_DESCRIPTION
 from gateway.upstreams.bedful import BedfulBookingChanges, NewBedfulBooking

@@ -1,8 +1,8 @@
 """Bedful writes: `createBedfulBooking`, `updateBedfulBooking`, `cancelBedfulBooking`.
 
-Inputs and their checks are in `bedful_inputs`. Creates are never retried by the client; with an
+Inputs and their checks are in `inputs`. Creates are never retried by the client; with an
 `idempotencyKey` they are made at most once (`gateway.idempotency`), and a create whose outcome was
-unknown is looked up before it is tried again (`gateway.upstreams.bedful_recovery`). Cancel reads
+unknown is looked up before it is tried again (`gateway.upstreams.bedful.recovery`). Cancel reads
 the booking first: an already-cancelled booking is returned as it is, without a write. Every
 write's answer is given to the read layer (`gateway.reads.bedful`), so reads later in the same
 document see it. Bedful allows 5 requests a second: each mutation makes one or two calls (reads
@@ -16,16 +16,16 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.reads.bedful import Dated
+from gateway.reads.bedful.loaders import Dated
 from gateway.schema.arguments import BedfulId
-from gateway.schema.bedful import BedfulBooking
-from gateway.schema.bedful_inputs import (
+from gateway.schema.bedful.inputs import (
     CreateBedfulBookingInput,
     UpdateBedfulBookingInput,
     bedful_changes,
     check_days,
     new_bedful_booking,
 )
+from gateway.schema.bedful.types import BedfulBooking
 from gateway.schema.errors import NotFound
 from gateway.schema.validation import Problems
 from gateway.schema.writes import (

@@ -14,13 +14,13 @@ from typing import Annotated, Any, cast
 
 import strawberry
 
-from gateway.reads.bedful import BedfulFilter, Dated
+from gateway.reads.bedful.loaders import BedfulFilter, Dated
 from gateway.schema.arguments import BedfulId
-from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
+from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.bedful import BLOCKING_STATUSES, LIST_LIMIT, BedfulStatus
 from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
-from gateway.upstreams.bedful_currencies import currency_code
+from gateway.upstreams.bedful.currencies import currency_code
 
 
 @strawberry.enum(description="The status of a Bedful booking.")

@@ -3,7 +3,7 @@
 Arguments are checked before any upstream call (one `BAD_USER_INPUT` naming every bad field).
 Creates are never retried by the client; with an `idempotencyKey` they are made at most once
 (`gateway.idempotency`), and a create whose outcome was unknown is looked up before it is tried
-again (`gateway.upstreams.carehq_recovery`). Cancel reads the booking first: an already-cancelled
+again (`gateway.upstreams.carehq.recovery`). Cancel reads the booking first: an already-cancelled
 booking is returned as it is, without a second write. After a write the request's CareHQ reads are
 forgotten (`gateway.reads.carehq`), so reads later in the same document see the new state.
 """
@@ -16,8 +16,8 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from gateway.schema.arguments import CareHQId
-from gateway.schema.carehq_inputs import BookingType, RatePeriod
-from gateway.schema.carehq_types import Booking
+from gateway.schema.carehq.inputs import BookingType, RatePeriod
+from gateway.schema.carehq.types import Booking
 from gateway.schema.errors import NotFound
 from gateway.schema.limits import shown
 from gateway.schema.validation import Problems

@@ -15,7 +15,7 @@ import strawberry
 
 from gateway.schema import selection
 from gateway.schema.arguments import CareHQId, Page, PerPage
-from gateway.schema.carehq_inputs import (
+from gateway.schema.carehq.inputs import (
     BookingFilterArgument,
     BookingSortArgument,
     RoomFilterArgument,
@@ -24,7 +24,7 @@ from gateway.schema.carehq_inputs import (
     room_query,
     sort_of,
 )
-from gateway.schema.carehq_types import (
+from gateway.schema.carehq.types import (
     BOOKING_NEEDS,
     ROOM_NEEDS,
     Booking,

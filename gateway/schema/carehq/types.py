@@ -13,9 +13,9 @@ from typing import Any
 
 import strawberry
 
-from gateway.reads.carehq import BookingsOfRoom
+from gateway.reads.carehq.loaders import BookingsOfRoom
 from gateway.schema import selection
-from gateway.schema.carehq_inputs import (
+from gateway.schema.carehq.inputs import (
     BookingFilterArgument,
     BookingSortArgument,
     BookingType,
@@ -26,7 +26,7 @@ from gateway.schema.carehq_inputs import (
     from_upstream,
     sort_of,
 )
-from gateway.schema.stay import BookingSystem, Money, Stay, StayUnit, StayView
+from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import BOOKING_FIELDS, ROOM_FIELDS, CareHQBooking, CareHQRoom
 

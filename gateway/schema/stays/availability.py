@@ -16,8 +16,8 @@ from typing import Any
 import strawberry
 
 from gateway.schema import selection
-from gateway.schema.carehq_inputs import RoomFilter, room_query
-from gateway.schema.carehq_types import BOOKING_NEEDS, ROOM_NEEDS, Room
+from gateway.schema.carehq.inputs import RoomFilter, room_query
+from gateway.schema.carehq.types import BOOKING_NEEDS, ROOM_NEEDS, Room
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import BookingQuery, YesNo
 

@@ -21,12 +21,12 @@ from typing import Annotated, Any
 import strawberry
 
 from gateway.schema import selection
-from gateway.schema.availability import available_rooms
-from gateway.schema.bedful import BedfulBooking
-from gateway.schema.carehq_inputs import RoomFilterArgument
-from gateway.schema.carehq_types import BOOKING_NEEDS, Booking, Room
+from gateway.schema.bedful.types import BedfulBooking
+from gateway.schema.carehq.inputs import RoomFilterArgument
+from gateway.schema.carehq.types import BOOKING_NEEDS, Booking, Room
 from gateway.schema.errors import ErrorCode, GatewayError, report_partial_failure
-from gateway.schema.stay import BookingSystem, Stay
+from gateway.schema.stays.availability import available_rooms
+from gateway.schema.stays.types import BookingSystem, Stay
 from gateway.schema.validation import MAX_WINDOW_DAYS, Problems
 from gateway.upstreams.bedful import LIST_LIMIT
 from gateway.upstreams.carehq import BookingQuery, YesNo

@@ -7,7 +7,7 @@ retries included, is sent inside a slot of a `RateLimiter`: Bedful allows 5 requ
 AND 100 per minute per key and publishes no rate-limit headers, so we keep count. Writes
 (create, update, cancel) are served before waiting reads. Share ONE limiter per API key.
 
-Date-times are aware UTC; money is integer minor units (see `bedful_models`).
+Date-times are aware UTC; money is integer minor units (see `models`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .bedful_models import (
+from gateway.upstreams.errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
+from gateway.upstreams.health import Health
+from gateway.upstreams.http import Sender
+from gateway.upstreams.observe import NOT_OBSERVED, CallObserver, Routes
+from gateway.upstreams.ratelimit import Priority, RateLimiter, SlidingWindowLimiter
+from gateway.upstreams.statuses import UnexpectedShape, no_error_details
+
+from .models import (
     BLOCKING_STATUSES,
     BedfulBooking,
     BedfulBookingChanges,
@@ -29,13 +36,7 @@ from .bedful_models import (
     BedfulUnit,
     NewBedfulBooking,
 )
-from .bedful_wire import booking_body, parse_booking
-from .errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
-from .health import Health
-from .http import Sender
-from .observe import NOT_OBSERVED, CallObserver, Routes
-from .ratelimit import Priority, RateLimiter, SlidingWindowLimiter
-from .statuses import UnexpectedShape, no_error_details
+from .wire import booking_body, parse_booking
 
 __all__ = [
     "BLOCKING_STATUSES",

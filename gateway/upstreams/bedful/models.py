@@ -2,7 +2,7 @@
 
 Date-times are timezone-aware UTC; Bedful's zero time ("no date") is None. Money is integer
 minor units (cents/pence) of the booking's currency; `currency_rate` converts to GBP. The wire
-form (JSON in and out) is in `bedful_wire`.
+form (JSON in and out) is in `wire`.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .bedful import LIST_LIMIT, BedfulClient
-from .bedful_models import BedfulBooking, NewBedfulBooking
+from .client import LIST_LIMIT, BedfulClient
+from .models import BedfulBooking, NewBedfulBooking
 
 __all__ = ["CLOCK_SLACK_SECONDS", "find_created"]
 

@@ -12,7 +12,9 @@ from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .bedful_models import (
+from gateway.upstreams.statuses import UnexpectedShape
+
+from .models import (
     BedfulBooking,
     BedfulBookingChanges,
     BedfulExtra,
@@ -20,7 +22,6 @@ from .bedful_models import (
     BedfulUnit,
     NewBedfulBooking,
 )
-from .statuses import UnexpectedShape
 
 __all__ = ["booking_body", "parse_ages", "parse_booking", "parse_utc"]
 

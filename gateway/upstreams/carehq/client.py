@@ -5,7 +5,7 @@ Requests go through `http.Sender` (deadline, GET retries, error mapping) on an h
 by `carehq_http_client`, which signs every attempt (`CareHQSignature`). CareHQ's rate-limit
 headers are followed by `rate_limit` (a `RateLimitState`).
 
-Money is integer pence; date-times are naive UK local time (see `carehq_models`).
+Money is integer pence; date-times are naive UK local time (see `models`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from typing import TypeVar
 
 import httpx
 
-from .carehq_auth import CareHQSignature, carehq_http_client
-from .carehq_models import (
+from gateway.upstreams.errors import Upstream, UpstreamNotFound
+from gateway.upstreams.health import Health
+from gateway.upstreams.http import Sender
+from gateway.upstreams.observe import NOT_OBSERVED, CallObserver, Routes
+from gateway.upstreams.statuses import parse_hint_and_arg_errors
+
+from .auth import CareHQSignature, carehq_http_client
+from .models import (
     BOOKING_FIELDS,
     ROOM_FIELDS,
     BookingQuery,
@@ -34,8 +40,8 @@ from .carehq_models import (
     Sort,
     YesNo,
 )
-from .carehq_ratelimit import RateLimitState
-from .carehq_wire import (
+from .ratelimit import RateLimitState
+from .wire import (
     Pairs,
     attributes,
     booking_filters,
@@ -47,11 +53,6 @@ from .carehq_wire import (
     room_filters,
     sort_by,
 )
-from .errors import Upstream, UpstreamNotFound
-from .health import Health
-from .http import Sender
-from .observe import NOT_OBSERVED, CallObserver, Routes
-from .statuses import parse_hint_and_arg_errors
 
 __all__ = [
     "BOOKING_FIELDS",

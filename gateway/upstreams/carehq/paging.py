@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from .carehq_models import Page
-from .fanout import gather_or_cancel
+from gateway.upstreams.fanout import gather_or_cancel
+
+from .models import Page
 
 __all__ = ["all_pages", "batched"]
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
-from .ratelimit import WaitExceedsDeadline
+from gateway.upstreams.ratelimit import WaitExceedsDeadline
 
 __all__ = ["RateLimitState"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from .carehq import MAX_PER_PAGE, CareHQClient
-from .carehq_models import (
+from .client import MAX_PER_PAGE, CareHQClient
+from .models import (
     BOOKING_FIELDS,
     BookingQuery,
     BookingSortKey,
@@ -21,7 +21,7 @@ from .carehq_models import (
     NewCareHQBooking,
     Sort,
 )
-from .carehq_wire import UK
+from .wire import UK
 
 __all__ = ["CLOCK_SLACK_SECONDS", "find_created"]
 

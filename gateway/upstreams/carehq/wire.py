@@ -12,7 +12,9 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from .carehq_models import (
+from gateway.upstreams.statuses import UnexpectedShape
+
+from .models import (
     BookingQuery,
     CareHQBooking,
     CareHQRoom,
@@ -23,7 +25,6 @@ from .carehq_models import (
     Sort,
     YesNo,
 )
-from .statuses import UnexpectedShape
 
 T = TypeVar("T")
 Pairs = list[tuple[str, str]]

@@ -1,0 +1,2 @@
+"""CareHQ reads: `loaders` (per request: `CareHQReads`, batched loaders) over `source` (per
+process: `CareHQSource`, identical calls in flight coalesced)."""

@@ -1,0 +1,54 @@
+"""CareHQ (care homes: rooms, residents' bookings): the client and everything it needs.
+
+- `client`     `CareHQClient`: every CareHQ call, and the assumed-behaviour block.
+- `auth`       signature 2.0 as an `httpx.Auth` (`CareHQSignature`, `carehq_http_client`).
+- `models`     what the client answers and takes (`CareHQBooking`, `BookingQuery`, ...).
+- `wire`       CareHQ's wire format: `filters-*` params, attributes, parsing of answers.
+- `ratelimit`  follows CareHQ's rate-limit headers.
+- `paging`     all pages of a list; ids in batches of one page.
+- `recovery`   finds the booking a create of unknown outcome may have made.
+
+Other layers import the names below from the package; the rest by module.
+"""
+
+from __future__ import annotations
+
+from gateway.upstreams.carehq.auth import CareHQSignature, carehq_http_client
+from gateway.upstreams.carehq.client import MAX_PER_PAGE, CareHQClient
+from gateway.upstreams.carehq.models import (
+    BOOKING_FIELDS,
+    ROOM_FIELDS,
+    BookingQuery,
+    BookingSortKey,
+    CareHQBooking,
+    CareHQRoom,
+    NewCareHQBooking,
+    Page,
+    RoomQuery,
+    RoomRate,
+    RoomSortKey,
+    Sort,
+    YesNo,
+)
+from gateway.upstreams.carehq.ratelimit import RateLimitState
+
+__all__ = [
+    "BOOKING_FIELDS",
+    "MAX_PER_PAGE",
+    "ROOM_FIELDS",
+    "BookingQuery",
+    "BookingSortKey",
+    "CareHQBooking",
+    "CareHQClient",
+    "CareHQRoom",
+    "CareHQSignature",
+    "NewCareHQBooking",
+    "Page",
+    "RateLimitState",
+    "RoomQuery",
+    "RoomRate",
+    "RoomSortKey",
+    "Sort",
+    "YesNo",
+    "carehq_http_client",
+]
