@@ -16,7 +16,8 @@ from strawberry.types import ExecutionContext
 
 from gateway.observability.operation import ObserveOperation
 from gateway.schema.bedful.mutations import BedfulMutation
-from gateway.schema.bedful.types import BedfulBooking, BedfulQuery
+from gateway.schema.bedful.queries import BedfulQuery
+from gateway.schema.bedful.types import BedfulBooking
 from gateway.schema.carehq.mutations import CareHQMutation
 from gateway.schema.carehq.queries import CareHQQuery
 from gateway.schema.carehq.types import Booking

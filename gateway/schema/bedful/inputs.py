@@ -1,4 +1,5 @@
-"""The inputs of the Bedful mutations and their checks (run before any upstream call).
+"""The inputs of the Bedful list query and mutations, and their checks (run before any upstream
+call).
 
 Days are calendar days (`Date`): Bedful stores them as midnight UTC of the arrival and departure
 day, and a stay occupies the nights from `startsAt` up to, not including, `endsAt`. Omitted
@@ -27,6 +28,14 @@ _STATUS = (
     "The status (not `OTHER`); omitted: Bedful's default (not published; the sandbox uses "
     "`CONFIRMED`)."
 )
+
+
+@strawberry.input(description="Filters for Bedful bookings; all given filters must match.")
+class BedfulBookingFilter:
+    id: strawberry.ID | None = strawberry.field(default=None, description="One booking id.")
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="A Bedful user id.")
+    site_id: strawberry.ID | None = strawberry.field(default=None, description="A Bedful site id.")
+    status: BedfulBookingStatus | None = strawberry.field(default=None, description="A status.")
 
 
 def _optional(description: str) -> Any:
