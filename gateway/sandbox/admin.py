@@ -3,8 +3,9 @@
     POST   /_sandbox/{carehq|bedful}/faults    {"kind": "slow", "delay_ms": 2000, "times": 1}
     DELETE /_sandbox/{carehq|bedful}/faults    clears them
     GET    /_sandbox/{carehq|bedful}/requests  the recent requests (method, path, params, arrival
-                                               `at` in seconds on the sandbox's monotonic clock,
-                                               answer `status`; no bodies)
+                                               `at` and answer start `answered_at` in seconds on
+                                               the sandbox's monotonic clock, answer `status`;
+                                               no bodies)
     GET    /_sandbox/stats                     {"carehq": <requests so far>, "bedful": <...>}
 
 In-process users (the tests, the embedded gateway) call `Emulator.inject` directly instead.
@@ -64,6 +65,7 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
                     "params": r.params,
                     "at": r.at,
                     "status": r.status,
+                    "answered_at": r.answered_at,
                 }
                 for r in emulator.requests
             ]

@@ -26,7 +26,7 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,7 +67,8 @@ class Fault:
 @dataclass
 class RecordedRequest:
     """A request as the emulated upstream received it (path relative to the upstream's root),
-    when it arrived (`time.monotonic()`), and the status it was answered with."""
+    when it arrived and when its answer started (seconds on the emulator's `monotonic` clock), and
+    the status it was answered with."""
 
     method: str
     path: str
@@ -75,8 +76,9 @@ class RecordedRequest:
     form: tuple[tuple[str, str], ...]
     json: Any
     headers: tuple[tuple[str, str], ...] = field(repr=False)
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
     status: int | None = None  # None until the answer starts (or if none ever came)
+    answered_at: float | None = None  # when the answer started (None: not yet, or never)
 
     def param(self, name: str) -> str | None:
         """The first value of query parameter `name` (None when absent)."""
@@ -110,6 +112,10 @@ class Emulator:
         self._recent: deque[RecordedRequest] = deque(maxlen=RECENT_REQUESTS)
         self._app = app
         self._faults: list[Fault] = []
+        # The emulator's time: when requests arrive and are answered, and how latency and slow
+        # faults wait. Tests swap in a fake clock's to count what happened instead of timing it.
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # --- faults ------------------------------------------------------------------------------
     def inject(
@@ -181,21 +187,22 @@ class Emulator:
             return
         body = await _read_body(receive)
         method: str = scope["method"]
-        record = _record(scope, body)
+        record = _record(scope, body, at=self.monotonic())
         self.seen += 1
         self._recent.append(record)
 
         async def send_and_note_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status = message["status"]
+                record.answered_at = self.monotonic()
             await send(message)
 
         if self.latency_ms:
-            await asyncio.sleep(self.latency_ms / 1000)
+            await self.sleep(self.latency_ms / 1000)
         fault = self._take_fault(method)
         if fault is not None:
             if fault.kind is FaultKind.SLOW:
-                await asyncio.sleep(fault.delay_ms / 1000)
+                await self.sleep(fault.delay_ms / 1000)
             else:
                 await _send_fault(fault, send_and_note_status)
                 return
@@ -249,7 +256,7 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-def _record(scope: Scope, body: bytes) -> RecordedRequest:
+def _record(scope: Scope, body: bytes, *, at: float) -> RecordedRequest:
     headers = tuple(
         (key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in scope["headers"]
     )
@@ -271,6 +278,7 @@ def _record(scope: Scope, body: bytes) -> RecordedRequest:
         form=form,
         json=payload,
         headers=headers,
+        at=at,
     )
 
 

@@ -11,7 +11,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gateway.shared.connection import SharedRedis
-from gateway.shared.ratelimit import RedisSlidingWindowLimiter, fallback_share
+from gateway.shared.ratelimit import (
+    IN_FLIGHT_BOUND_SECONDS,
+    RedisSlidingWindowLimiter,
+    fallback_share,
+)
 from gateway.upstreams.ratelimit import Priority, WaitExceedsDeadline
 from tests.redis_server import RedisServer
 
@@ -60,37 +64,64 @@ async def test_two_processes_together_never_exceed_the_window(
 
 
 async def test_a_send_in_flight_counts_until_its_answer_then_for_a_period(
-    two_processes: list[RedisSlidingWindowLimiter],
+    redis_url: str, two_processes: list[RedisSlidingWindowLimiter]
 ) -> None:
+    """Times as Redis recorded them (its sorted set of sends): the waiting send was granted a
+    whole period after the first answer that freed a slot, on Redis's clock."""
     first, second = two_processes
     answered = asyncio.Event()
-    sent: list[float] = []
+    granted: list[float] = []
+    redis = SharedRedis.from_url(redis_url, display="test")
 
     async def slow_send() -> None:
         async with first.slot(10.0):
             await answered.wait()
 
+    async def waiting_send() -> None:
+        async with second.slot(10.0):
+            sends = await redis.client.zrange("budget", 0, -1, withscores=True)
+            # in flight: scored by its grant plus the in-flight bound, the latest by far
+            granted.append(max(score for _, score in sends) - IN_FLIGHT_BOUND_SECONDS)
+
     slow = [asyncio.create_task(slow_send()) for _ in range(3)]
     await asyncio.sleep(0.7)  # longer than the window: in flight, they still count
-    waiting = asyncio.create_task(send(second, sent))
+    waiting = asyncio.create_task(waiting_send())
     await asyncio.sleep(0.3)
-    assert sent == []
+    assert granted == []
     answered.set()
-    released = time.monotonic()
-    await asyncio.gather(*slow, waiting)
-    assert sent[0] - released >= WINDOW[1] - 0.05  # a period after the answers
+    await asyncio.gather(*slow)
+    answers = [score for _, score in await redis.client.zrange("budget", 0, -1, withscores=True)]
+    assert len(answers) == 3
+    await waiting
+    (grant,) = granted
+    first_answer = min(answers)
+    assert grant >= first_answer + WINDOW[1] - 1e-6  # a period after the answers (float slack)
+    await redis.aclose()
 
 
 async def test_a_wait_past_the_deadline_is_refused_at_once(
-    two_processes: list[RedisSlidingWindowLimiter],
+    redis_url: str, two_processes: list[RedisSlidingWindowLimiter]
 ) -> None:
+    """Redis's first answer says the next slot is past the deadline: refused on it (one run of
+    the grant script, the window's wait reported), not after waiting out the deadline."""
     first, second = two_processes
     await asyncio.gather(*(send(first, []) for _ in range(3)))
-    started = time.monotonic()
-    with pytest.raises(WaitExceedsDeadline):
+    redis = SharedRedis.from_url(redis_url, display="test")
+    asked = await grant_runs(redis)
+    with pytest.raises(WaitExceedsDeadline) as caught:
         async with second.slot(0.05):
             pytest.fail("granted over the limit")
-    assert time.monotonic() - started < WINDOW[1]
+    assert await grant_runs(redis) == asked + 1
+    assert caught.value.wait > WINDOW[1] / 2  # the window's wait, not a poll's
+    await redis.aclose()
+
+
+async def grant_runs(redis: SharedRedis) -> int:
+    """How many Lua scripts Redis has run so far (the limiter runs one per ask)."""
+    stats = await redis.client.info("commandstats")
+    return sum(
+        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("evalsha", "eval")
+    )
 
 
 async def test_writes_keep_a_reserve_that_reads_of_any_process_cannot_take(

@@ -37,14 +37,16 @@ class Reply:
 
 class Script:
     """A MockTransport handler: answers request N with `answers[N]` (the last one repeats) and
-    records every request with the `clock` time it arrived. An answer may be an exception to
-    raise instead (a transport failure)."""
+    records every request with the `clock` time it arrived, and which ones were cut off (their
+    caller cancelled them while the "upstream" was still taking its `delay`). An answer may be
+    an exception to raise instead (a transport failure)."""
 
     def __init__(self, *answers: Reply | Exception, clock: Callable[[], float] = time.monotonic):
         self.answers = answers or (Reply(json={}),)
         self.clock = clock
         self.requests: list[httpx.Request] = []
         self.times: list[float] = []
+        self.cut_off: list[int] = []  # indexes into `requests`
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -53,7 +55,11 @@ class Script:
         if isinstance(answer, Exception):
             raise answer
         if answer.delay:
-            await asyncio.sleep(answer.delay)
+            try:
+                await asyncio.sleep(answer.delay)
+            except asyncio.CancelledError:
+                self.cut_off.append(len(self.requests) - 1)
+                raise
         return answer.response()
 
     @property
