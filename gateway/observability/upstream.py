@@ -31,7 +31,8 @@ from gateway.upstreams.errors import (
 )
 from gateway.upstreams.observe import CallStats
 
-LABELS = {Upstream.CAREHQ: "carehq", Upstream.BEDFUL: "bedful"}
+LABELS = {upstream: upstream.value.lower() for upstream in Upstream}
+"""The `upstream` label of each system: `carehq`, `bedful`."""
 
 _OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
     (UpstreamNotFound, "not_found"),

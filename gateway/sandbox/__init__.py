@@ -50,13 +50,15 @@ class Sandbox:
         self.bedful = BedfulSandbox(
             seed=seed, latency_ms=latency_ms, rate_limits=rate_limits and bedful_rate_limits
         )
+        self.emulators: dict[System, Emulator] = {"carehq": self.carehq, "bedful": self.bedful}
+        """Every emulator by its name: its mount point (`/carehq`) and its `/_sandbox/<name>`."""
 
     def stats(self) -> dict[str, int]:
         """Requests each emulated upstream has seen since it started."""
-        return {"carehq": self.carehq.seen, "bedful": self.bedful.seen}
+        return {name: emulator.seen for name, emulator in self.emulators.items()}
 
     def emulator(self, system: System) -> Emulator:
-        return self.carehq if system == "carehq" else self.bedful
+        return self.emulators[system]
 
     def transport(self, system: System) -> httpx.AsyncBaseTransport:
         """In-process transport to one emulator (refused connections emulated as ConnectError)."""
@@ -66,8 +68,7 @@ class Sandbox:
         """The standalone HTTP server of `gateway sandbox`."""
         return Starlette(
             routes=[
-                Mount("/carehq", app=self.carehq),
-                Mount("/bedful", app=self.bedful),
+                *(Mount(f"/{name}", app=emulator) for name, emulator in self.emulators.items()),
                 Mount("/_sandbox", routes=admin_routes(self)),
             ]
         )

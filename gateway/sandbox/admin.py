@@ -8,6 +8,8 @@
                                                no bodies)
     GET    /_sandbox/stats                     {"carehq": <requests so far>, "bedful": <...>}
 
+`{carehq|bedful}` is any name in `Sandbox.emulators`: an emulator added there is served here too.
+
 In-process users (the tests, the embedded gateway) call `Emulator.inject` directly instead.
 """
 
@@ -26,14 +28,15 @@ if TYPE_CHECKING:
 
 
 def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
+    unknown = {"error": f"unknown upstream; use {' or '.join(sandbox.emulators)}"}
+
     def emulator_of(request: Request) -> Any:
-        system = request.path_params["system"]
-        return sandbox.emulator(system) if system in ("carehq", "bedful") else None
+        return sandbox.emulators.get(request.path_params["system"])
 
     async def faults(request: Request) -> Response:
         emulator = emulator_of(request)
         if emulator is None:
-            return JSONResponse({"error": "unknown upstream; use carehq or bedful"}, 404)
+            return JSONResponse(unknown, 404)
         if request.method == "DELETE":
             emulator.clear_faults()
             return Response(status_code=204)
@@ -55,7 +58,7 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
     async def requests(request: Request) -> Response:
         emulator = emulator_of(request)
         if emulator is None:
-            return JSONResponse({"error": "unknown upstream; use carehq or bedful"}, 404)
+            return JSONResponse(unknown, 404)
         return JSONResponse(
             [
                 # `at`: arrival on this process's monotonic clock (seconds), for rate checks
