@@ -168,7 +168,7 @@ async def test_a_list_is_cached_per_call_and_a_write_drops_the_lists_that_may_ho
     assert (await source.booking(booking["id"])).value == written  # no call: the write's answer
     assert gets(sandbox, booking["id"]) == 0
     for where in (site, every):
-        found = {b.id: b.status for b in (await source.bookings(where, 10_000)).value}
+        found = {b.id: b.status_code for b in (await source.bookings(where, 10_000)).value}
         assert found[booking["id"]] == 11
     await source.bookings(other_site, 10_000)  # another site's list cannot hold it: kept
     assert lists(sandbox) == 5
@@ -204,7 +204,7 @@ async def test_a_read_in_flight_during_a_write_does_not_bring_the_old_state_back
     gate.set()
     old = (await early).value
     assert old is not None
-    assert old.status != 11
+    assert old.status_code != 11
     assert late.value == written
     assert (await source.booking(booking["id"])).value == written  # the old answer not kept
     assert gets(sandbox, booking["id"]) == (1 if staleness else 3)

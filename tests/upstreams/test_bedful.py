@@ -86,7 +86,7 @@ async def test_unknown_status_and_lenient_extras_parse(bedful: Make) -> None:
     )
     booking = await bedful(Script(Reply(json=raw))).get_booking(1)
     assert booking is not None
-    assert booking.status == 42
+    assert (booking.status, booking.status_code) == (BedfulStatus.OTHER, 42)
     assert not booking.blocks_availability
     assert booking.items == ()
     assert booking.extras == (BedfulExtra(9, "Firewood", 2, None), BedfulExtra(10))
@@ -102,7 +102,9 @@ async def test_a_booking_without_its_id_is_unavailable(bedful: Make) -> None:
 async def test_list_sends_only_given_filters(bedful: Make) -> None:
     answer = {"bookings": [bedful_booking(commission=150, fees=20)]}
     script = Script(Reply(json=answer))
-    bookings = await bedful(script).list_bookings(site_id=127, status=12, limit=50)
+    bookings = await bedful(script).list_bookings(
+        site_id=127, status=BedfulStatus.UNAVAILABLE, limit=50
+    )
 
     assert script.last.url.path == "/bookings"
     assert params(script.last) == [("site_id", "127"), ("status", "12"), ("limit", "50")]

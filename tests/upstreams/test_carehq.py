@@ -13,11 +13,15 @@ from gateway.upstreams.carehq import (
     ROOM_FIELDS,
     BookingQuery,
     BookingSortKey,
+    BookingType,
     CareHQBooking,
     CareHQClient,
     CareHQRoom,
+    CareType,
+    FundingType,
     NewCareHQBooking,
     RateLimitState,
+    RatePeriod,
     RoomQuery,
     RoomRate,
     RoomSortKey,
@@ -87,10 +91,10 @@ async def test_room_filters_are_repeated_keys_and_yes_no(carehq: Make) -> None:
         archived=YesNo.UNSET,
         features=("f1", "f2"),
         floors=(-1, 0, 2),
-        funding_types=("chc",),
+        funding_types=(FundingType.CHC,),
         modified_after=datetime(2026, 2, 23, 9, 5, 0),
         q="01",
-        suitable_for=("nursing", "residential"),
+        suitable_for=(CareType.NURSING, CareType.RESIDENTIAL),
     )
     await carehq(script).list_rooms(query, fields=(), page=2, per_page=100)
 
@@ -119,7 +123,7 @@ async def test_booking_filters_and_the_overlap_pair(carehq: Make) -> None:
     query = BookingQuery(
         rooms=("r1", "r2"),
         service_users=("su",),
-        booking_types=("service_user",),
+        booking_types=(BookingType.SERVICE_USER,),
         cancelled=YesNo.NO,
         check_in=YesNo.YES,
         respite=YesNo.NO,
@@ -205,7 +209,7 @@ async def test_documented_room_is_parsed(carehq: Make) -> None:
         created=datetime(2024, 4, 11, 13, 34, 28),
         features=("6617e6e308a01173cf893105", "6617e6e308a01173cf89310d"),
         floor=0,
-        funding_types=("private", "local_authority"),
+        funding_types=(FundingType.PRIVATE, FundingType.LOCAL_AUTHORITY),
         location="6617e6e308a01173cf893153",
         modified=datetime(2024, 4, 11, 13, 34, 28),
         name_no="01",
@@ -213,7 +217,7 @@ async def test_documented_room_is_parsed(carehq: Make) -> None:
             RoomRate("6617e6e408a01173cf893191", 113000),
             RoomRate("6617e6e408a01173cf893193", 135000),
         ),
-        suitable_for=("residential",),
+        suitable_for=(CareType.RESIDENTIAL,),
     )
     assert room.created is not None
     assert room.created.tzinfo is None  # naive UK local time
@@ -226,12 +230,19 @@ async def test_listed_attributes_not_requested_stay_none(carehq: Make) -> None:
     assert page.items == (CareHQBooking(id=BOOKING_ID, rate=138554, start_date=date(2023, 12, 21)),)
 
 
-async def test_unknown_enum_values_pass_through(carehq: Make) -> None:
+async def test_unknown_enum_values_are_other_and_logged(
+    carehq: Make, caplog: pytest.LogCaptureFixture
+) -> None:
     room = carehq_room(suitable_for=["palliative_care"], funding_types=["new_scheme"])
     got = await carehq(Script(Reply(json=room))).get_room(ROOM_ID)
     assert got is not None
-    assert got.suitable_for == ("palliative_care",)
-    assert got.funding_types == ("new_scheme",)
+    assert got.suitable_for == (CareType.OTHER,)
+    assert got.funding_types == (FundingType.OTHER,)
+    warned = [r.getMessage() for r in caplog.records if "does not know" in r.getMessage()]
+    assert warned == [
+        "CareHQ sent FundingType value 'new_scheme' this gateway does not know",
+        "CareHQ sent CareType value 'palliative_care' this gateway does not know",
+    ]
 
 
 async def test_not_the_documented_shape_is_unavailable(carehq: Make) -> None:
@@ -267,7 +278,7 @@ async def test_create_sends_a_form_and_reads_the_str_dates(carehq: Make) -> None
         room="r1",
         service_user="su1",
         rate=100000,
-        rate_period="weekly",
+        rate_period=RatePeriod.WEEKLY,
         start_date=date(2026, 3, 12),
         check_in=True,
         respite=False,
@@ -346,7 +357,7 @@ async def test_refused_credentials(carehq: Make, status: int) -> None:
 
 async def test_write_errors_are_not_retried(carehq: Make) -> None:
     script = Script(Reply(429, headers={"Retry-After": "0"}))
-    new = NewCareHQBooking(room="r", service_user="s", rate=1, rate_period="daily")
+    new = NewCareHQBooking(room="r", service_user="s", rate=1, rate_period=RatePeriod.DAILY)
     with pytest.raises(UpstreamRateLimited):
         await carehq(script).create_booking(new)
     assert script.count == 1

@@ -14,6 +14,7 @@ from gateway.upstreams.carehq import (
     CareHQClient,
     CareHQSignature,
     NewCareHQBooking,
+    RatePeriod,
     RoomQuery,
 )
 
@@ -75,7 +76,7 @@ async def test_form_body_is_signed(carehq: Callable[..., CareHQClient]) -> None:
     script = Script(Reply(json=carehq_booking()))
     client = carehq(script)
     new = NewCareHQBooking(
-        room="r1", service_user="su1", rate=100000, rate_period="weekly", notes="a b&c=d"
+        room="r1", service_user="su1", rate=100000, rate_period=RatePeriod.WEEKLY, notes="a b&c=d"
     )
     await client.create_booking(new)
 

@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from gateway.reads.coalesce import Coalescer
 from gateway.reads.store import CacheStore, Entry
-from gateway.upstreams.bedful import BedfulBooking, BedfulClient
+from gateway.upstreams.bedful import BedfulBooking, BedfulClient, BedfulStatus
 
 __all__ = ["REFRESH_AFTER", "BedfulFilter", "BedfulSource", "Dated"]
 
@@ -56,7 +56,7 @@ class BedfulFilter:
     id: int | None = None
     user_id: int | None = None
     site_id: int | None = None
-    status: int | None = None
+    status: BedfulStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)

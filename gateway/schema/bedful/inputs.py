@@ -152,7 +152,7 @@ def _guest(
         "adults": adults,
         "children": children,
         "ages": tuple(ages) if ages is not None else None,
-        "status": int(status.value) if status is not None else None,
+        "status": status.status if status is not None else None,
         "user_id": problems.bedful_id("userId", _given(input.user_id)),
     }
 

@@ -7,7 +7,7 @@ concurrently, paced by the client's limiter.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 
@@ -60,7 +60,7 @@ class BedfulQuery:
             id=problems.bedful_id("id", filter.id),
             user_id=problems.bedful_id("userId", filter.user_id),
             site_id=problems.bedful_id("siteId", filter.site_id),
-            status=cast("int", filter.status.value) if filter.status is not None else None,
+            status=filter.status.status if filter.status is not None else None,
         )
         problems.raise_if_any()
         found = await info.context.reads.bedful.bookings(where, limit=limit)

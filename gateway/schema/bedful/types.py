@@ -42,15 +42,18 @@ class BedfulBookingStatus(Enum):
         BedfulStatus.CONFIRMED, description="Confirmed; blocks availability (100)."
     )
     OTHER = strawberry.enum_value(
-        -1,
+        BedfulStatus.OTHER,
         description="A status Bedful added after this gateway was built (see `statusCode`). "
         "Not accepted as input.",
     )
 
-    @classmethod
-    def of(cls, code: int) -> BedfulBookingStatus:
-        member = cls._value2member_map_.get(code, cls.OTHER)
-        return member if isinstance(member, cls) else cls.OTHER
+    @property
+    def status(self) -> BedfulStatus:
+        """The client's member this value stands for."""
+        found = self.value
+        if not isinstance(found, BedfulStatus):
+            raise TypeError(f"{self} stands for {found!r}")
+        return found
 
 
 @strawberry.type(description="A unit (tent, pod, lodge, pitch...) a Bedful booking occupies.")
@@ -143,8 +146,8 @@ class BedfulBooking(Stay):
             user_id=_id(r.user_id),
             channel_id=_id(r.channel_id),
             parent_id=_id(r.parent_id),
-            status=BedfulBookingStatus.of(r.status),
-            status_code=r.status,
+            status=BedfulBookingStatus(r.status),
+            status_code=r.status_code,
             starts_at=r.starts_at,
             ends_at=r.ends_at,
             created_at=r.created_at,

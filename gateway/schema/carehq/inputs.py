@@ -1,22 +1,23 @@
 """CareHQ's enumerations, filters and sort orders as GraphQL types, and their translation into
-the CareHQ client's queries (the client owns the wire names).
+the CareHQ client's queries (the client owns the wire names and values).
 
-Enumerations carry an `OTHER` member: CareHQ adds values over time (new care types have appeared
-in its docs), and a value this gateway does not know yet is shown as `OTHER` instead of failing
-the response. `OTHER` is refused as a filter or input value.
+Each enum's values are the members of the client's enumeration of the same name
+(`gateway.upstreams.carehq`), which the client alone maps to CareHQ's strings. They carry an
+`OTHER` member: CareHQ adds values over time (new care types have appeared in its docs), and a
+value this gateway does not know yet is shown as `OTHER` instead of failing the response.
+`OTHER` is refused as a filter or input value.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import strawberry
 
 from gateway.schema.validation import Problems
+from gateway.upstreams import carehq
 from gateway.upstreams.carehq import (
     BookingQuery,
     BookingSortKey,
@@ -24,69 +25,85 @@ from gateway.upstreams.carehq import (
     RoomSortKey,
     Sort,
     YesNo,
+    uk_local,
 )
 
-logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=Enum)
+M = TypeVar("M", bound=Enum)
 T = TypeVar("T")
-UK = ZoneInfo("Europe/London")
 
 _OTHER = "A value CareHQ added after this gateway was built. Not accepted as input."
 
 
 @strawberry.enum(description="The kind of a CareHQ booking.")
 class BookingType(Enum):
-    SERVICE_USER = strawberry.enum_value("service_user", description="A resident's stay.")
-    BLOCK_CONTRACT = strawberry.enum_value("block_contract", description="A block contract bed.")
-    OUT_OF_SERVICE = strawberry.enum_value(
-        "out_of_service", description="The room is out of service (see `notes` for why)."
+    SERVICE_USER = strawberry.enum_value(
+        carehq.BookingType.SERVICE_USER, description="A resident's stay."
     )
-    OTHER = strawberry.enum_value("other", description=_OTHER)
+    BLOCK_CONTRACT = strawberry.enum_value(
+        carehq.BookingType.BLOCK_CONTRACT, description="A block contract bed."
+    )
+    OUT_OF_SERVICE = strawberry.enum_value(
+        carehq.BookingType.OUT_OF_SERVICE,
+        description="The room is out of service (see `notes` for why).",
+    )
+    OTHER = strawberry.enum_value(carehq.BookingType.OTHER, description=_OTHER)
 
 
 @strawberry.enum(description="The period a CareHQ booking's `rate` is charged over.")
 class RatePeriod(Enum):
-    DAILY = strawberry.enum_value("daily", description="`rate` is pence per night.")
-    WEEKLY = strawberry.enum_value("weekly", description="`rate` is pence per week (7 nights).")
-    OTHER = strawberry.enum_value("other", description=_OTHER)
+    DAILY = strawberry.enum_value(carehq.RatePeriod.DAILY, description="`rate` is pence per night.")
+    WEEKLY = strawberry.enum_value(
+        carehq.RatePeriod.WEEKLY, description="`rate` is pence per week (7 nights)."
+    )
+    OTHER = strawberry.enum_value(carehq.RatePeriod.OTHER, description=_OTHER)
 
 
 @strawberry.enum(description="A funding type a CareHQ room is available for.")
 class FundingType(Enum):
-    PRIVATE = strawberry.enum_value("private", description="Privately funded.")
+    PRIVATE = strawberry.enum_value(carehq.FundingType.PRIVATE, description="Privately funded.")
     LOCAL_AUTHORITY = strawberry.enum_value(
-        "local_authority", description="Funded by a local authority."
+        carehq.FundingType.LOCAL_AUTHORITY, description="Funded by a local authority."
     )
     LOCAL_AUTHORITY_TOP_UP = strawberry.enum_value(
-        "local_authority_top_up",
+        carehq.FundingType.LOCAL_AUTHORITY_TOP_UP,
         description="Funded by a local authority, with a top-up.",
     )
-    CHC = strawberry.enum_value("chc", description="NHS Continuing Healthcare.")
+    CHC = strawberry.enum_value(carehq.FundingType.CHC, description="NHS Continuing Healthcare.")
     CHC_LIFESTYLE = strawberry.enum_value(
-        "chc_lifestyle", description="NHS Continuing Healthcare, lifestyle."
+        carehq.FundingType.CHC_LIFESTYLE, description="NHS Continuing Healthcare, lifestyle."
     )
-    BLOCK_BED = strawberry.enum_value("block_bed", description="A block-booked bed.")
+    BLOCK_BED = strawberry.enum_value(
+        carehq.FundingType.BLOCK_BED, description="A block-booked bed."
+    )
     DTA_SPOT = strawberry.enum_value(
-        "dta_spot", description="A discharge-to-assess (DTA) spot bed."
+        carehq.FundingType.DTA_SPOT, description="A discharge-to-assess (DTA) spot bed."
     )
-    OTHER = strawberry.enum_value("other", description=_OTHER)
+    OTHER = strawberry.enum_value(carehq.FundingType.OTHER, description=_OTHER)
 
 
 @strawberry.enum(description="A type of care a CareHQ room is suitable for.")
 class CareType(Enum):
-    BARIATRIC_CARE = strawberry.enum_value("bariatric_care", description="Bariatric care.")
+    BARIATRIC_CARE = strawberry.enum_value(
+        carehq.CareType.BARIATRIC_CARE, description="Bariatric care."
+    )
     LEARNING_DISABILITY_CARE = strawberry.enum_value(
-        "learning_disability_care", description="Care for residents with learning disabilities."
+        carehq.CareType.LEARNING_DISABILITY_CARE,
+        description="Care for residents with learning disabilities.",
     )
-    RESIDENTIAL = strawberry.enum_value("residential", description="Residential care.")
+    RESIDENTIAL = strawberry.enum_value(
+        carehq.CareType.RESIDENTIAL, description="Residential care."
+    )
     RESIDENTIAL_DEMENTIA = strawberry.enum_value(
-        "residential_dementia", description="Residential care for residents living with dementia."
+        carehq.CareType.RESIDENTIAL_DEMENTIA,
+        description="Residential care for residents living with dementia.",
     )
-    NURSING = strawberry.enum_value("nursing", description="Nursing care.")
+    NURSING = strawberry.enum_value(carehq.CareType.NURSING, description="Nursing care.")
     NURSING_DEMENTIA = strawberry.enum_value(
-        "nursing_dementia", description="Nursing care for residents living with dementia."
+        carehq.CareType.NURSING_DEMENTIA,
+        description="Nursing care for residents living with dementia.",
     )
-    OTHER = strawberry.enum_value("other", description=_OTHER)
+    OTHER = strawberry.enum_value(carehq.CareType.OTHER, description=_OTHER)
 
 
 def _sort(key: RoomSortKey | BookingSortKey, descending: bool, what: str) -> Any:
@@ -237,24 +254,30 @@ BookingSortArgument = Annotated[
 
 
 # --- translation ------------------------------------------------------------------------------
-def from_upstream(enum: type[E], value: str | None) -> E | None:
-    """An upstream enumeration value as our enum; unknown values become `OTHER`."""
-    if value is None:
-        return None
-    try:
-        return enum(value)
-    except ValueError:
-        logger.warning("CareHQ sent %s value %r this gateway does not know", enum.__name__, value)
-        return enum["OTHER"]
+def from_upstream(enum: type[E], member: Enum | None) -> E | None:
+    """A client record's enumeration member as this GraphQL enum (the client has already read
+    a value it does not know as `OTHER`)."""
+    return None if member is None else enum(member)
 
 
-def to_upstream(field: str, values: list[E] | None, problems: Problems) -> tuple[str, ...] | None:
+def member(value: Enum, kind: type[M]) -> M:
+    """The client's `kind` member that a GraphQL enum value stands for."""
+    found = value.value
+    if not isinstance(found, kind):
+        raise TypeError(f"{value} stands for {found!r}, not a {kind.__name__}")
+    return found
+
+
+def to_upstream(
+    field: str, values: list[E] | None, kind: type[M], problems: Problems
+) -> tuple[M, ...] | None:
+    """The client's members for GraphQL enum values; `OTHER` is refused into `problems`."""
     if values is None:
         return None
     for value in values:
         if value.name == "OTHER":
             problems.add(field, "OTHER stands for values unknown to the gateway; it cannot be sent")
-    return tuple(str(value.value) for value in values)
+    return tuple(member(value, kind) for value in values)
 
 
 def sort_of(sort_by: list[RoomSort] | list[BookingSort] | None) -> tuple[Sort[Enum], ...]:
@@ -282,7 +305,7 @@ def _uk(value: datetime | None) -> datetime | None:
     """CareHQ compares naive UK wall-clock times: convert an instant to one."""
     if value is None or value is strawberry.UNSET:
         return None
-    return value.astimezone(UK).replace(tzinfo=None) if value.tzinfo else value
+    return uk_local(value)
 
 
 def _value(value: T | None) -> T | None:
@@ -302,11 +325,15 @@ def room_query(filter: RoomFilter | None, problems: Problems) -> RoomQuery:
         archived=_tri(filter.archived),
         features=_ids("features", filter.features, problems),
         floors=tuple(floors) if floors is not None else None,
-        funding_types=to_upstream("fundingTypes", _value(filter.funding_types), problems),
+        funding_types=to_upstream(
+            "fundingTypes", _value(filter.funding_types), carehq.FundingType, problems
+        ),
         modified_after=_uk(filter.modified_after),
         modified_before=_uk(filter.modified_before),
         q=_value(filter.q),
-        suitable_for=to_upstream("suitableFor", _value(filter.suitable_for), problems),
+        suitable_for=to_upstream(
+            "suitableFor", _value(filter.suitable_for), carehq.CareType, problems
+        ),
     )
 
 
@@ -324,7 +351,9 @@ def booking_query(filter: BookingFilter | None, problems: Problems) -> BookingQu
         locations=_ids("locations", filter.locations, problems),
         rooms=_ids("rooms", filter.rooms, problems),
         service_users=_ids("serviceUsers", filter.service_users, problems),
-        booking_types=to_upstream("bookingTypes", _value(filter.booking_types), problems),
+        booking_types=to_upstream(
+            "bookingTypes", _value(filter.booking_types), carehq.BookingType, problems
+        ),
         cancelled=_tri(filter.cancelled),
         check_in=_tri(filter.check_in),
         checkout=_tri(filter.checkout),

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from gateway.schema.arguments import CareHQId
-from gateway.schema.carehq.inputs import BookingType, RatePeriod
+from gateway.schema.carehq.inputs import BookingType, RatePeriod, member
 from gateway.schema.carehq.types import Booking
 from gateway.schema.errors import NotFound
 from gateway.schema.limits import shown
@@ -30,6 +30,7 @@ from gateway.schema.writes import (
     outcome_unknown,
     rejected,
 )
+from gateway.upstreams import carehq
 from gateway.upstreams.carehq import CareHQBooking, CareHQClient, NewCareHQBooking
 from gateway.upstreams.errors import Upstream, UpstreamInvalidRequest, WriteOutcomeUnknown
 
@@ -213,8 +214,8 @@ def new_booking(input: CreateBookingInput, problems: Problems) -> NewCareHQBooki
         room=input.room,
         service_user=input.service_user,
         rate=input.rate,
-        rate_period=str(input.rate_period.value),
-        booking_type=str(input.booking_type.value),
+        rate_period=member(input.rate_period, carehq.RatePeriod),
+        booking_type=member(input.booking_type, carehq.BookingType),
         start_date=start,
         end_date=end,
         proposed_checkout_date=_given(input.proposed_checkout_date),

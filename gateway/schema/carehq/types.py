@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -269,5 +270,5 @@ def _id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(value) if value is not None else None
 
 
-def _enums(enum: Any, values: tuple[str, ...] | None) -> list[Any]:
+def _enums(enum: Any, values: tuple[Enum, ...] | None) -> list[Any]:
     return [from_upstream(enum, value) for value in values or ()]

@@ -36,7 +36,7 @@ from .models import (
     BedfulUnit,
     NewBedfulBooking,
 )
-from .wire import booking_body, parse_booking
+from .wire import STATUSES, booking_body, parse_booking
 
 __all__ = [
     "BLOCKING_STATUSES",
@@ -151,14 +151,15 @@ class BedfulClient:
         id: int | None = None,
         user_id: int | None = None,
         site_id: int | None = None,
-        status: int | None = None,
+        status: BedfulStatus | None = None,
         limit: int = 500,
     ) -> list[BedfulBooking]:
         """Bookings matching every given filter, at most `limit` (Bedful publishes no paging
         beyond `limit`; its default is 500)."""
         if limit < 1:
             raise ValueError("limit must be >= 1")
-        filters = {"id": id, "user_id": user_id, "site_id": site_id, "status": status}
+        code = STATUSES.wire(status) if status is not None else None
+        filters = {"id": id, "user_id": user_id, "site_id": site_id, "status": code}
         params = [(k, str(v)) for k, v in filters.items() if v is not None]
         params.append(("limit", str(limit)))
         return await self._sender.call("GET", "/bookings", _bookings, params=tuple(params))

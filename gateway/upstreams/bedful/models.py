@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import IntEnum
+from enum import auto
+
+from gateway.upstreams.vocabulary import Word
 
 __all__ = [
     "BLOCKING_STATUSES",
@@ -23,20 +25,22 @@ __all__ = [
 ]
 
 
-class BedfulStatus(IntEnum):
-    """The documented booking statuses. Models keep `status: int`: a new upstream value must
-    not break parsing (`BedfulStatus(x)` raises ValueError for one)."""
+class BedfulStatus(Word):
+    """The documented booking statuses (Bedful's codes for them are in `bedful_wire`). OTHER
+    stands for a status Bedful added after this gateway was built: it does not break parsing,
+    and the record keeps Bedful's code (`status_code`). OTHER is never sent."""
 
-    NONE = 0
-    INCOMPLETE = 1
-    PROVISIONAL = 10
-    CANCELLED = 11
-    UNAVAILABLE = 12  # an "unavailable period" is a booking with this status
-    FAILED = 13
-    CONFIRMED = 100
+    NONE = auto()
+    INCOMPLETE = auto()
+    PROVISIONAL = auto()
+    CANCELLED = auto()
+    UNAVAILABLE = auto()  # an "unavailable period" is a booking with this status
+    FAILED = auto()
+    CONFIRMED = auto()
+    OTHER = auto()
 
 
-BLOCKING_STATUSES: frozenset[int] = frozenset(
+BLOCKING_STATUSES: frozenset[BedfulStatus] = frozenset(
     {BedfulStatus.PROVISIONAL, BedfulStatus.UNAVAILABLE, BedfulStatus.CONFIRMED}
 )
 """Statuses that make the booked units unavailable for the booking's nights."""
@@ -78,8 +82,10 @@ class BedfulBooking:
     site_id: int
     user_id: int
     channel_id: int
-    status: int
-    """See `BedfulStatus`; may hold a value newer than this code."""
+    status: BedfulStatus
+    """OTHER for a status newer than this code (`status_code` has it)."""
+    status_code: int
+    """The status as Bedful sent it."""
     created_at: datetime | None
     updated_at: datetime | None
     starts_at: datetime | None
@@ -140,7 +146,7 @@ class NewBedfulBooking:
     adults: int | None = None
     children: int | None = None
     ages: tuple[int, ...] | None = None
-    status: int | None = None
+    status: BedfulStatus | None = None
     user_id: int | None = None
 
 
@@ -161,5 +167,5 @@ class BedfulBookingChanges:
     adults: int | None = None
     children: int | None = None
     ages: tuple[int, ...] | None = None
-    status: int | None = None
+    status: BedfulStatus | None = None
     user_id: int | None = None

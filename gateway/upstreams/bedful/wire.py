@@ -13,17 +13,35 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway.upstreams.statuses import UnexpectedShape
+from gateway.upstreams.vocabulary import Vocabulary
 
 from .models import (
     BedfulBooking,
     BedfulBookingChanges,
     BedfulExtra,
     BedfulItem,
+    BedfulStatus,
     BedfulUnit,
     NewBedfulBooking,
 )
 
-__all__ = ["booking_body", "parse_ages", "parse_booking", "parse_utc"]
+__all__ = ["STATUSES", "booking_body", "parse_ages", "parse_booking", "parse_utc"]
+
+STATUSES = Vocabulary(
+    "Bedful",
+    BedfulStatus,
+    {
+        BedfulStatus.NONE: 0,
+        BedfulStatus.INCOMPLETE: 1,
+        BedfulStatus.PROVISIONAL: 10,
+        BedfulStatus.CANCELLED: 11,
+        BedfulStatus.UNAVAILABLE: 12,
+        BedfulStatus.FAILED: 13,
+        BedfulStatus.CONFIRMED: 100,
+    },
+)
+"""Bedful's documented status codes."""
+VOCABULARIES: tuple[Vocabulary[Any, int], ...] = (STATUSES,)
 
 
 def booking_body(booking: NewBedfulBooking | BedfulBookingChanges) -> dict[str, object]:
@@ -38,6 +56,8 @@ def booking_body(booking: NewBedfulBooking | BedfulBookingChanges) -> dict[str, 
             value = value.date()
         if isinstance(value, date):
             value = f"{value.isoformat()}T00:00:00Z"
+        elif isinstance(value, BedfulStatus):
+            value = STATUSES.wire(value)
         elif f.name == "ages":
             value = ", ".join(str(age) for age in value)
         elif isinstance(value, tuple):
@@ -160,10 +180,12 @@ def parse_booking(raw: object) -> BedfulBooking:
     values.update(
         (name, None if raw.get(name) is None else _int(raw[name])) for name in _OPTIONAL_INTS
     )
+    status = _int(raw["status"])
     return BedfulBooking(
         id=_int(raw["id"]),
         site_id=_int(raw["site_id"]),
-        status=_int(raw["status"]),
+        status=STATUSES.ours(status),
+        status_code=status,
         ages=parse_ages(raw.get("ages")),
         marketing_subscribe=bool(_int(raw.get("marketing_subscribe"), 0)),
         currency_rate=_float(raw["currency_rate"]),

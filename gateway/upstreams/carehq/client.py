@@ -30,18 +30,25 @@ from .models import (
     ROOM_FIELDS,
     BookingQuery,
     BookingSortKey,
+    BookingType,
     CareHQBooking,
     CareHQRoom,
+    CareType,
+    FundingType,
     NewCareHQBooking,
     Page,
+    RatePeriod,
     RoomQuery,
     RoomRate,
     RoomSortKey,
     Sort,
     YesNo,
+    uk_local,
 )
 from .ratelimit import RateLimitState
 from .wire import (
+    BOOKING_SORT_KEYS,
+    ROOM_SORT_KEYS,
     Pairs,
     attributes,
     booking_filters,
@@ -60,19 +67,24 @@ __all__ = [
     "ROOM_FIELDS",
     "BookingQuery",
     "BookingSortKey",
+    "BookingType",
     "CareHQBooking",
     "CareHQClient",
     "CareHQRoom",
     "CareHQSignature",
+    "CareType",
+    "FundingType",
     "NewCareHQBooking",
     "Page",
     "RateLimitState",
+    "RatePeriod",
     "RoomQuery",
     "RoomRate",
     "RoomSortKey",
     "Sort",
     "YesNo",
     "carehq_http_client",
+    "uk_local",
 ]
 
 T = TypeVar("T")
@@ -172,7 +184,7 @@ class CareHQClient:
         only = frozenset(fields)
         return await self._list(
             "rooms",
-            params=[*attributes(fields, ROOM_FIELDS), *sort_by(sort)],
+            params=[*attributes(fields, ROOM_FIELDS), *sort_by(sort, ROOM_SORT_KEYS)],
             filters=room_filters(query),
             page=page,
             per_page=per_page,
@@ -192,7 +204,7 @@ class CareHQClient:
         only = frozenset(fields)
         return await self._list(
             "bookings",
-            params=[*attributes(fields, BOOKING_FIELDS), *sort_by(sort)],
+            params=[*attributes(fields, BOOKING_FIELDS), *sort_by(sort, BOOKING_SORT_KEYS)],
             filters=booking_filters(query),
             page=page,
             per_page=per_page,

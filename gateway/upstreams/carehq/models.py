@@ -1,9 +1,12 @@
 """CareHQ's records and queries as typed values (re-exported by `gateway.upstreams.carehq`).
 
 Units and time: money is integer pence; dates are `datetime.date`; CareHQ's date-times
-("YYYY-MM-DD HH:MM:SS", no zone) are NAIVE `datetime`s in UK local time (Europe/London).
-Enumeration-like values (`booking_type`, `rate_period`, `funding_types`, ...) stay plain `str`:
-CareHQ adds values over time and an unknown one must not break a response.
+("YYYY-MM-DD HH:MM:SS", no zone) are NAIVE `datetime`s in UK local time (`UK`).
+
+These are the gateway's words, not CareHQ's: attribute and member names are ours, and
+`carehq_wire` alone knows how CareHQ spells each of them. Enumerations carry an `OTHER` member:
+CareHQ adds values over time, and one this gateway does not know yet is read as `OTHER` instead
+of breaking the response (it is never sent).
 
 Records carry only what was asked for: an attribute not requested from the upstream is None
 (`id` is always present).
@@ -13,36 +16,97 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, auto
 from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from gateway.upstreams.vocabulary import Word
 
 __all__ = [
     "BOOKING_FIELDS",
     "ROOM_FIELDS",
+    "UK",
     "BookingQuery",
     "BookingSortKey",
+    "BookingType",
     "CareHQBooking",
     "CareHQRoom",
+    "CareType",
+    "FundingType",
     "NewCareHQBooking",
     "Page",
+    "RatePeriod",
     "RoomQuery",
     "RoomRate",
     "RoomSortKey",
     "Sort",
     "YesNo",
+    "uk_local",
 ]
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Enum)
 
 
-class YesNo(Enum):
+UK = ZoneInfo("Europe/London")
+"""CareHQ's date-times carry no zone: they are UK local time."""
+
+
+def uk_local(value: datetime) -> datetime:
+    """`value` as CareHQ compares it: a naive UK wall-clock time (an aware value is converted,
+    a naive one is taken to be UK time already)."""
+    return value.astimezone(UK).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+class YesNo(Word):
     """A tri-state list filter. UNSET explicitly asks for both; a None filter is not sent at all
     (CareHQ then applies its own default, e.g. `archived`: no)."""
 
-    YES = "yes"
-    NO = "no"
-    UNSET = "unset"
+    YES = auto()
+    NO = auto()
+    UNSET = auto()
+
+
+class BookingType(Word):
+    """The kind of a booking."""
+
+    SERVICE_USER = auto()
+    BLOCK_CONTRACT = auto()
+    OUT_OF_SERVICE = auto()
+    OTHER = auto()
+
+
+class RatePeriod(Word):
+    """What a booking's `rate` is charged per."""
+
+    DAILY = auto()
+    WEEKLY = auto()
+    OTHER = auto()
+
+
+class FundingType(Word):
+    """A funding type a room is available for."""
+
+    PRIVATE = auto()
+    LOCAL_AUTHORITY = auto()
+    LOCAL_AUTHORITY_TOP_UP = auto()
+    CHC = auto()
+    CHC_LIFESTYLE = auto()
+    BLOCK_BED = auto()
+    DTA_SPOT = auto()
+    OTHER = auto()
+
+
+class CareType(Word):
+    """A type of care a room is suitable for."""
+
+    BARIATRIC_CARE = auto()
+    LEARNING_DISABILITY_CARE = auto()
+    RESIDENTIAL = auto()
+    RESIDENTIAL_DEMENTIA = auto()
+    NURSING = auto()
+    NURSING_DEMENTIA = auto()
+    OTHER = auto()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +125,18 @@ class CareHQRoom:
     features: tuple[str, ...] | None = None
     """Ids of CareHQ `groups` of type `room_feature`."""
     floor: int | None = None
-    funding_types: tuple[str, ...] | None = None
+    funding_types: tuple[FundingType, ...] | None = None
     location: str | None = None
     modified: datetime | None = None
     name_no: str | None = None
     rates: tuple[RoomRate, ...] | None = None
-    suitable_for: tuple[str, ...] | None = None
+    suitable_for: tuple[CareType, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CareHQBooking:
     id: str
-    booking_type: str | None = None
+    booking_type: BookingType | None = None
     cancelled: datetime | None = None
     """When the booking was cancelled (UK local time); None if it is not (or not requested)."""
     check_in: bool | None = None
@@ -87,7 +151,7 @@ class CareHQBooking:
     proposed_checkout_date: date | None = None
     rate: int | None = None
     """Pence per `rate_period`."""
-    rate_period: str | None = None
+    rate_period: RatePeriod | None = None
     reason_for_checkout: str | None = None
     respite: bool | None = None
     room: str | None = None
@@ -112,20 +176,20 @@ class Page(Generic[T]):
     per_page: int
 
 
-class RoomSortKey(Enum):
-    ID = "_id"
-    CREATED = "created"
-    FLOOR = "floor"
-    MODIFIED = "modified"
-    NAME_NO = "name_no"
+class RoomSortKey(Word):
+    ID = auto()
+    CREATED = auto()
+    FLOOR = auto()
+    MODIFIED = auto()
+    NAME_NO = auto()
 
 
-class BookingSortKey(Enum):
-    ID = "_id"
-    CREATED = "created"
-    END_DATE = "end_date"
-    MODIFIED = "modified"
-    START_DATE = "start_date"
+class BookingSortKey(Word):
+    ID = auto()
+    CREATED = auto()
+    END_DATE = auto()
+    MODIFIED = auto()
+    START_DATE = auto()
 
 
 @dataclass(frozen=True)
@@ -146,12 +210,12 @@ class RoomQuery:
     archived: YesNo | None = None
     features: tuple[str, ...] | None = None
     floors: tuple[int, ...] | None = None
-    funding_types: tuple[str, ...] | None = None
+    funding_types: tuple[FundingType, ...] | None = None
     modified_after: datetime | None = None
     modified_before: datetime | None = None
     q: str | None = None
     """Case-insensitive keyword, matched against `name_no`."""
-    suitable_for: tuple[str, ...] | None = None
+    suitable_for: tuple[CareType, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +230,7 @@ class BookingQuery:
     locations: tuple[str, ...] | None = None
     rooms: tuple[str, ...] | None = None
     service_users: tuple[str, ...] | None = None
-    booking_types: tuple[str, ...] | None = None
+    booking_types: tuple[BookingType, ...] | None = None
     cancelled: YesNo | None = None
     check_in: YesNo | None = None
     checkout: YesNo | None = None
@@ -185,14 +249,14 @@ class BookingQuery:
 
 @dataclass(frozen=True)
 class NewCareHQBooking:
-    """A booking to create. `rate` is pence per `rate_period` ("daily" / "weekly");
-    `booking_type` can only be "service_user" today. None = not sent (CareHQ's default)."""
+    """A booking to create. `rate` is pence per `rate_period` (not OTHER); `booking_type` can
+    only be SERVICE_USER today. None = not sent (CareHQ's default)."""
 
     room: str
     service_user: str
     rate: int
-    rate_period: str
-    booking_type: str = "service_user"
+    rate_period: RatePeriod
+    booking_type: BookingType = BookingType.SERVICE_USER
     start_date: date | None = None
     end_date: date | None = None
     proposed_checkout_date: date | None = None

@@ -15,13 +15,13 @@ from datetime import datetime
 from .client import MAX_PER_PAGE, CareHQClient
 from .models import (
     BOOKING_FIELDS,
+    UK,
     BookingQuery,
     BookingSortKey,
     CareHQBooking,
     NewCareHQBooking,
     Sort,
 )
-from .wire import UK
 
 __all__ = ["CLOCK_SLACK_SECONDS", "find_created"]
 

@@ -1,36 +1,115 @@
 """CareHQ's wire format: our typed queries -> its parameters, its JSON -> our records.
 
 Everything CareHQ spells its own way is here: `filters-*`, `_id`, `yes`/`no`, the create
-answer's `*_str` dates. Multi-value parameters are repeated keys (`filters-ids=a&filters-ids=b`),
-so parameters are lists of pairs, never dicts.
+answer's `*_str` dates, and its value for each member of our enumerations (one `Vocabulary` per
+enumeration, each pair written once). Multi-value parameters are repeated keys
+(`filters-ids=a&filters-ids=b`), so parameters are lists of pairs, never dicts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from gateway.upstreams.statuses import UnexpectedShape
+from gateway.upstreams.vocabulary import Vocabulary
 
 from .models import (
     BookingQuery,
+    BookingSortKey,
+    BookingType,
     CareHQBooking,
     CareHQRoom,
+    CareType,
+    FundingType,
     NewCareHQBooking,
     Page,
+    RatePeriod,
     RoomQuery,
     RoomRate,
+    RoomSortKey,
     Sort,
     YesNo,
+    uk_local,
 )
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 Pairs = list[tuple[str, str]]
 
-UK = ZoneInfo("Europe/London")
-"""CareHQ's date-times carry no zone: they are UK local time."""
+# -- vocabularies --------------------------------------------------------------------------
+
+BOOKING_TYPES = Vocabulary(
+    "CareHQ",
+    BookingType,
+    {
+        BookingType.SERVICE_USER: "service_user",
+        BookingType.BLOCK_CONTRACT: "block_contract",
+        BookingType.OUT_OF_SERVICE: "out_of_service",
+    },
+)
+RATE_PERIODS = Vocabulary(
+    "CareHQ", RatePeriod, {RatePeriod.DAILY: "daily", RatePeriod.WEEKLY: "weekly"}
+)
+FUNDING_TYPES = Vocabulary(
+    "CareHQ",
+    FundingType,
+    {
+        FundingType.PRIVATE: "private",
+        FundingType.LOCAL_AUTHORITY: "local_authority",
+        FundingType.LOCAL_AUTHORITY_TOP_UP: "local_authority_top_up",
+        FundingType.CHC: "chc",
+        FundingType.CHC_LIFESTYLE: "chc_lifestyle",
+        FundingType.BLOCK_BED: "block_bed",
+        FundingType.DTA_SPOT: "dta_spot",
+    },
+)
+CARE_TYPES = Vocabulary(
+    "CareHQ",
+    CareType,
+    {
+        CareType.BARIATRIC_CARE: "bariatric_care",
+        CareType.LEARNING_DISABILITY_CARE: "learning_disability_care",
+        CareType.RESIDENTIAL: "residential",
+        CareType.RESIDENTIAL_DEMENTIA: "residential_dementia",
+        CareType.NURSING: "nursing",
+        CareType.NURSING_DEMENTIA: "nursing_dementia",
+    },
+)
+ROOM_SORT_KEYS = Vocabulary(
+    "CareHQ",
+    RoomSortKey,
+    {
+        RoomSortKey.ID: "_id",
+        RoomSortKey.CREATED: "created",
+        RoomSortKey.FLOOR: "floor",
+        RoomSortKey.MODIFIED: "modified",
+        RoomSortKey.NAME_NO: "name_no",
+    },
+)
+BOOKING_SORT_KEYS = Vocabulary(
+    "CareHQ",
+    BookingSortKey,
+    {
+        BookingSortKey.ID: "_id",
+        BookingSortKey.CREATED: "created",
+        BookingSortKey.END_DATE: "end_date",
+        BookingSortKey.MODIFIED: "modified",
+        BookingSortKey.START_DATE: "start_date",
+    },
+)
+YES_NO = Vocabulary("CareHQ", YesNo, {YesNo.YES: "yes", YesNo.NO: "no", YesNo.UNSET: "unset"})
+VOCABULARIES: tuple[Vocabulary[Any, str], ...] = (
+    BOOKING_TYPES,
+    RATE_PERIODS,
+    FUNDING_TYPES,
+    CARE_TYPES,
+    ROOM_SORT_KEYS,
+    BOOKING_SORT_KEYS,
+    YES_NO,
+)
 
 
 # -- encoding ------------------------------------------------------------------------------
@@ -42,9 +121,7 @@ def yes_no(value: bool) -> str:
 
 def format_datetime(value: datetime) -> str:
     """CareHQ's "YYYY-MM-DD HH:MM:SS"; an aware value is converted to UK local time first."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UK).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    return uk_local(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def attributes(fields: Collection[str], allowed: frozenset[str]) -> Pairs:
@@ -58,8 +135,12 @@ def attributes(fields: Collection[str], allowed: frozenset[str]) -> Pairs:
     return [("attributes", name) for name in sorted(set(fields) - {"id"})]
 
 
-def sort_by(sort: Sequence[Sort[Any]]) -> Pairs:
-    return [("sort_by", ("-" if s.descending else "") + str(s.key.value)) for s in sort]
+def sort_by(sort: Sequence[Sort[E]], keys: Vocabulary[E, str]) -> Pairs:
+    return [("sort_by", ("-" if s.descending else "") + keys.wire(s.key)) for s in sort]
+
+
+def _words(vocabulary: Vocabulary[E, str], values: Iterable[E] | None) -> list[str] | None:
+    return None if values is None else [vocabulary.wire(value) for value in values]
 
 
 class _Filters:
@@ -81,7 +162,7 @@ class _Filters:
         if value is None:
             return
         if isinstance(value, YesNo):
-            text = value.value
+            text = YES_NO.wire(value)
         elif isinstance(value, datetime):
             text = format_datetime(value)
         elif isinstance(value, date):
@@ -99,11 +180,11 @@ def room_filters(query: RoomQuery) -> Pairs | None:
     f.one("archived", query.archived)
     f.many("features", query.features)
     f.many("floor", query.floors)
-    f.many("funding_types", query.funding_types)
+    f.many("funding_types", _words(FUNDING_TYPES, query.funding_types))
     f.one("modified_after", query.modified_after)
     f.one("modified_before", query.modified_before)
     f.one("q", query.q)
-    f.many("suitable_for", query.suitable_for)
+    f.many("suitable_for", _words(CARE_TYPES, query.suitable_for))
     return None if f.matches_nothing else f.pairs
 
 
@@ -114,7 +195,7 @@ def booking_filters(query: BookingQuery) -> Pairs | None:
     f.many("location", query.locations)
     f.many("room", query.rooms)
     f.many("service_user", query.service_users)
-    f.many("booking_type", query.booking_types)
+    f.many("booking_type", _words(BOOKING_TYPES, query.booking_types))
     f.one("cancelled", query.cancelled)
     f.one("check_in", query.check_in)
     f.one("checkout", query.checkout)
@@ -132,9 +213,9 @@ def booking_filters(query: BookingQuery) -> Pairs | None:
 
 def new_booking_form(new: NewCareHQBooking) -> dict[str, str]:
     form = {
-        "booking_type": new.booking_type,
+        "booking_type": BOOKING_TYPES.wire(new.booking_type),
         "rate": str(new.rate),
-        "rate_period": new.rate_period,
+        "rate_period": RATE_PERIODS.wire(new.rate_period),
         "room": new.room,
         "service_user": new.service_user,
     }
@@ -186,10 +267,7 @@ def _boolean(value: object) -> bool:
 
 
 def _datetime(value: object) -> datetime:
-    parsed = datetime.fromisoformat(_text(value))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UK).replace(tzinfo=None)
-    return parsed
+    return uk_local(datetime.fromisoformat(_text(value)))
 
 
 def _date(value: object) -> date:
@@ -203,6 +281,14 @@ def _texts(value: object) -> tuple[str, ...]:
     return tuple(_text(v) for v in value)
 
 
+def _member(vocabulary: Vocabulary[E, str]) -> Callable[[object], E]:
+    return lambda value: vocabulary.ours(_text(value))
+
+
+def _members(vocabulary: Vocabulary[E, str]) -> Callable[[object], tuple[E, ...]]:
+    return lambda value: tuple(vocabulary.ours(text) for text in _texts(value))
+
+
 def _rates(value: object) -> tuple[RoomRate, ...]:
     if not isinstance(value, dict):
         raise UnexpectedShape(f"expected a hash of rates, got {type(value).__name__}")
@@ -214,15 +300,15 @@ _ROOM: dict[str, Callable[[object], object]] = {
     "created": _datetime,
     "features": _texts,
     "floor": _integer,
-    "funding_types": _texts,
+    "funding_types": _members(FUNDING_TYPES),
     "location": _text,
     "modified": _datetime,
     "name_no": _text,
     "rates": _rates,
-    "suitable_for": _texts,
+    "suitable_for": _members(CARE_TYPES),
 }
 _BOOKING: dict[str, Callable[[object], object]] = {
-    "booking_type": _text,
+    "booking_type": _member(BOOKING_TYPES),
     "cancelled": _datetime,
     "check_in": _boolean,
     "checkout": _boolean,
@@ -234,7 +320,7 @@ _BOOKING: dict[str, Callable[[object], object]] = {
     "notes": _text,
     "proposed_checkout_date": _date,
     "rate": _integer,
-    "rate_period": _text,
+    "rate_period": _member(RATE_PERIODS),
     "reason_for_checkout": _text,
     "respite": _boolean,
     "room": _text,
