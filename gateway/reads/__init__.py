@@ -17,17 +17,36 @@ next read, from any request, sees the write.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from gateway.reads.bedful.loaders import BedfulReads
 from gateway.reads.bedful.source import BedfulSource
 from gateway.reads.carehq.loaders import CareHQReads
 from gateway.reads.carehq.source import CareHQSource
+from gateway.reads.dependencies import Dependencies
 
-__all__ = ["BedfulReads", "BedfulSource", "CareHQReads", "CareHQSource", "Reads"]
+__all__ = [
+    "BedfulReads",
+    "BedfulSource",
+    "CareHQReads",
+    "CareHQSource",
+    "Dependencies",
+    "Reads",
+]
 
 
 class Reads:
-    """One request's reads from both upstreams: `reads.carehq`, `reads.bedful`."""
+    """One request's reads from both upstreams: `reads.carehq`, `reads.bedful`.
+
+    `dependencies` are the Bedful cache entries the request was answered from; any CareHQ read
+    spoils them (CareHQ answers are not cached, so nothing could tell when they change)."""
 
     def __init__(self, carehq: CareHQSource, bedful: BedfulSource) -> None:
-        self.carehq = CareHQReads(carehq)
-        self.bedful = BedfulReads(bedful)
+        self.dependencies = Dependencies()
+        self._carehq_source = carehq
+        self.bedful = BedfulReads(bedful, self.dependencies)
+
+    @cached_property
+    def carehq(self) -> CareHQReads:
+        self.dependencies.spoil()
+        return CareHQReads(self._carehq_source)

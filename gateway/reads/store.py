@@ -13,8 +13,9 @@ can invalidate every list that may contain the booking without knowing their key
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cachetools import TLRUCache
@@ -26,12 +27,15 @@ __all__ = ["CacheStore", "Entry", "Invalidated", "MemoryStore"]
 class Entry:
     """An upstream's answer and when the gateway asked for it (epoch seconds): the answer shows
     the upstream's state at that moment or later. `weight` counts toward the store's bound (the
-    number of records it holds)."""
+    number of records it holds). `version` tells this entry from any other of the same key, even
+    one fetched at the same instant: what a reused GraphQL result checks it was computed from
+    (`gateway.reads.dependencies`)."""
 
     value: Any
     fetched_at: float
     weight: int = 1
     tags: frozenset[str] = frozenset()
+    version: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
 
 Invalidated = Callable[[Collection[str], Collection[str]], None]

@@ -141,6 +141,8 @@ class RedisCacheStore:
                 float(data["fetched_at"]),
                 int(data["weight"]),
                 frozenset(data["tags"]),
+                # An entry written by an older gateway has none: "" is never reused from.
+                str(data.get("version", "")),
             )
         except (ValueError, KeyError, TypeError, ValidationError):
             logger.warning("read cache: an entry in Redis does not decode; treated as a miss")
@@ -153,6 +155,7 @@ class RedisCacheStore:
                 "fetched_at": entry.fetched_at,
                 "weight": entry.weight,
                 "tags": sorted(entry.tags),
+                "version": entry.version,
             },
             separators=(",", ":"),
         )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gateway.reads.bedful.source import BedfulFilter, BedfulSource, Dated
+from gateway.reads.dependencies import Dependencies
 from gateway.upstreams.bedful import BedfulBooking, BedfulStatus, NewBedfulBooking
 from gateway.upstreams.bedful import client as bedful_api
 from gateway.upstreams.bedful.recovery import find_created
@@ -45,8 +46,10 @@ class OverlappingBookings:
 class BedfulReads:
     """This request's Bedful reads. Create one per request; never share across requests."""
 
-    def __init__(self, source: BedfulSource) -> None:
+    def __init__(self, source: BedfulSource, dependencies: Dependencies) -> None:
         self._source = source
+        # The cache entries this request was answered from (for the reuse of its result).
+        self._dependencies = dependencies
         # What this request has seen, by id: a document reading a booking twice sees one state.
         # (No batching loader: Bedful has no multi-id call, and `BedfulSource` already makes
         # identical calls in flight one call.)
@@ -57,12 +60,13 @@ class BedfulReads:
         """The booking, or None when Bedful has none with this id on our channel."""
         found = self._seen.get(booking_id)
         if found is None:
-            found = self._seen.setdefault(booking_id, await self._source.booking(booking_id))
+            answer = await self._source.booking(booking_id, track=self._dependencies)
+            found = self._seen.setdefault(booking_id, answer)
         return _present(found)
 
     async def bookings(self, where: BedfulFilter, *, limit: int) -> Dated[list[BedfulBooking]]:
         """The bookings matching `where`, at most `limit`, in Bedful's order."""
-        found = await self._source.bookings(where, limit)
+        found = await self._source.bookings(where, limit, track=self._dependencies)
         for record in found.value:
             self._seen.setdefault(record.id, Dated(record, found.fetched_at))
         return found
@@ -77,7 +81,9 @@ class BedfulReads:
             if sites is None
             else [BedfulFilter(site_id=site) for site in dict.fromkeys(sites)]
         )
-        answers = await gather_or_cancel(self._source.bookings(where, limit) for where in wheres)
+        answers = await gather_or_cancel(
+            self._source.bookings(where, limit, track=self._dependencies) for where in wheres
+        )
         found: list[Dated[BedfulBooking]] = []
         for answer in answers:
             for record in answer.value:
@@ -93,6 +99,7 @@ class BedfulReads:
     async def current(self, booking_id: int) -> Dated[BedfulBooking] | None:
         """The booking as Bedful has it now, for a write's checks: never from the cache, unless
         this request already had it from Bedful itself (or wrote it)."""
+        self._dependencies.spoil()
         found = self._fresh.get(booking_id)
         if found is None:
             found = await self._source.current(booking_id)
@@ -103,10 +110,12 @@ class BedfulReads:
         self, new: NewBedfulBooking, attempted_at: float
     ) -> BedfulBooking | None:
         """The booking a create of unknown outcome made, if any (`bedful.recovery`)."""
+        self._dependencies.spoil()
         return await find_created(self._source.client, new, attempted_at)
 
     async def changed(self, booking: BedfulBooking) -> Dated[BedfulBooking]:
         """A Bedful write answered with `booking`: every later read sees it."""
+        self._dependencies.spoil()
         dated = Dated(booking, self._source.now())
         self._fresh[booking.id] = self._seen[booking.id] = dated
         await self._source.written(booking)
@@ -115,6 +124,7 @@ class BedfulReads:
     async def maybe_changed(self, *, booking_id: int | None, site_id: int | None) -> None:
         """A Bedful write's outcome is unknown: later reads must not show what it may have
         changed from before it."""
+        self._dependencies.spoil()
         if booking_id is not None:
             self._fresh.pop(booking_id, None)
             self._seen.pop(booking_id, None)

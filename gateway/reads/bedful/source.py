@@ -18,6 +18,10 @@ shared by every request, under these rules:
   limit), so a cached answer is exactly Bedful's answer to that call. Answers are the same for
   every caller: the gateway has one Bedful key for all of them.
 
+* **Reuse of results**: each read can tell a `Dependencies` which entry answered it (key and
+  `Entry.version`); `still_serves` later says whether those entries are still what reads would be
+  answered with, so a GraphQL result computed from them can be reused (`gateway.schema.reuse`).
+
 Entries live in a `CacheStore` (in-process by default; a shared one can replace it), whose weight
 bound (bookings held) caps the memory; `max_staleness = 0` turns the cache off (coalescing stays).
 """
@@ -27,13 +31,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from gateway.reads.coalesce import Coalescer
+from gateway.reads.dependencies import Dependencies, Served
 from gateway.reads.store import CacheStore, Entry
 from gateway.upstreams.bedful import BedfulBooking, BedfulClient, BedfulStatus
+from gateway.upstreams.fanout import gather_or_cancel
 
 __all__ = ["REFRESH_AFTER", "BedfulFilter", "BedfulSource", "Dated"]
 
@@ -104,13 +110,19 @@ class BedfulSource:
         return self._clock()
 
     # --- reads -------------------------------------------------------------------------------
-    async def booking(self, booking_id: int) -> Dated[BedfulBooking | None]:
+    async def booking(
+        self, booking_id: int, *, track: Dependencies | None = None
+    ) -> Dated[BedfulBooking | None]:
         """The booking (None: Bedful has none with this id on our channel), at most
-        `max_staleness` old."""
+        `max_staleness` old. `track` hears which cache entry answered (`dependencies`)."""
         key = f"booking:{booking_id}"
-        return await self._read(key, frozenset(), lambda: self.client.get_booking(booking_id))
+        return await self._read(
+            key, frozenset(), lambda: self.client.get_booking(booking_id), track
+        )
 
-    async def bookings(self, where: BedfulFilter, limit: int) -> Dated[list[BedfulBooking]]:
+    async def bookings(
+        self, where: BedfulFilter, limit: int, *, track: Dependencies | None = None
+    ) -> Dated[list[BedfulBooking]]:
         """Bedful's list call, at most `max_staleness` old."""
         key = (
             f"list:id={where.id}:user={where.user_id}:site={where.site_id}:"
@@ -126,19 +138,49 @@ class BedfulSource:
                 status=where.status,
                 limit=limit,
             ),
+            track,
         )
+
+    async def still_serves(self, served: Sequence[Served]) -> bool:
+        """Whether every one of these entries is what a read of its key would be answered with
+        now (same version, younger than `max_staleness`). If so, this counts as those reads:
+        each is a cache lookup (metrics), and one past half the bound starts its background
+        refresh, as a read would; if not, nothing happens (the caller reads again)."""
+        if self._store is None or not served:
+            return False
+        store = self._store
+        if len(served) == 1:  # the usual case: no tasks to make
+            entries = [await store.get(served[0].key)]
+        else:  # a shared store answers over the network: ask for them all at once
+            entries = await gather_or_cancel(store.get(item.key) for item in served)
+        now = self._clock()
+        ages: list[float] = []
+        for item, entry in zip(served, entries, strict=True):
+            if entry is None or entry.version != item.version:
+                return False
+            ages.append(now - entry.fetched_at)
+            if ages[-1] >= self.max_staleness:
+                return False
+        for item, age in zip(served, ages, strict=True):
+            if age >= self.max_staleness * REFRESH_AFTER:
+                self._on_lookup("stale")
+                self._refresh(item.key, item.tags, item.fetch)
+            else:
+                self._on_lookup("hit")
+        return True
 
     async def current(self, booking_id: int) -> Dated[BedfulBooking | None]:
         """The booking as Bedful has it now, never from the cache (a write's checks need it);
         the answer refreshes the cache."""
         key = f"booking:{booking_id}"
         # Its own coalescing key: it must not join a read that waits behind other reads.
-        return await self._fetch(
+        dated, _ = await self._fetch(
             key,
             frozenset(),
             lambda: self.client.get_booking(booking_id, for_write=True),
             run_key=f"current:{booking_id}",
         )
+        return dated
 
     # --- writes ------------------------------------------------------------------------------
     async def written(self, booking: BedfulBooking) -> None:
@@ -164,7 +206,11 @@ class BedfulSource:
 
     # --- the cache ---------------------------------------------------------------------------
     async def _read(
-        self, key: str, tags: frozenset[str], fetch: Callable[[], Awaitable[T]]
+        self,
+        key: str,
+        tags: frozenset[str],
+        fetch: Callable[[], Awaitable[T]],
+        track: Dependencies | None = None,
     ) -> Dated[T]:
         if self._store is not None:
             entry = await self._store.get(key)
@@ -176,9 +222,14 @@ class BedfulSource:
                         self._refresh(key, tags, fetch)
                     else:
                         self._on_lookup("hit")
+                    if track is not None:
+                        track.add(Served(key, entry.version, tags, fetch))
                     return Dated(entry.value, entry.fetched_at)
             self._on_lookup("miss")
-        return await self._fetch(key, tags, fetch)
+        dated, version = await self._fetch(key, tags, fetch)
+        if track is not None:
+            track.add(Served(key, version, tags, fetch))
+        return dated
 
     async def _fetch(
         self,
@@ -187,15 +238,19 @@ class BedfulSource:
         fetch: Callable[[], Awaitable[T]],
         *,
         run_key: str | None = None,
-    ) -> Dated[T]:
-        async def fetch_and_keep() -> Dated[T]:
+    ) -> tuple[Dated[T], str]:
+        """Bedful's answer, and the version of the entry it was kept as ("" when not kept)."""
+
+        async def fetch_and_keep() -> tuple[Dated[T], str]:
             started, epoch = self._clock(), self._epoch
             value = await fetch()
+            version = ""
             if self._store is not None and self._still_valid(key, tags, epoch):
                 weight = max(1, len(value)) if isinstance(value, list) else 1
                 entry = Entry(value, started, weight, tags)
                 await self._store.set(key, entry, ttl=self.max_staleness)
-            return Dated(value, started)
+                version = entry.version
+            return Dated(value, started), version
 
         return await self._coalescer.run(run_key or key, fetch_and_keep, tags=tags | {key})
 
