@@ -36,6 +36,7 @@ from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
 from gateway.persisted import PersistedDocuments
 from gateway.reads import BedfulSource, CareHQSource
+from gateway.reads.results import ResultCache
 from gateway.reads.store import CacheStore, MemoryStore
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
@@ -65,11 +66,13 @@ def create_app(
     sandbox: Sandbox | None = None,
     tracer_provider: TracerProvider | None = None,
     clock: Callable[[], float] = time.monotonic,
+    wall_clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The gateway. `sandbox`: the emulators to use for upstreams that are not configured
     (tests pass their own to inspect what it saw); by default a fresh seeded one.
     `tracer_provider`: where spans go (tests); by default as the `OTEL_*` variables say.
-    `clock` (seconds, monotonic) times readiness: tests pass a fake one."""
+    `clock` (seconds, monotonic) times readiness, `wall_clock` (epoch seconds) the Bedful cache's
+    staleness: tests pass fake ones."""
     settings = settings or Settings.load()
     observability = Observability.from_settings(settings, tracer_provider=tracer_provider)
     if sandbox is None and (settings.carehq_is_sandbox or settings.bedful_is_sandbox):
@@ -111,7 +114,8 @@ def create_app(
             bedful_reads = BedfulSource(
                 bedful,
                 max_staleness=settings.gateway_bedful_max_staleness_seconds,
-                store=_bedful_cache(settings, shared, stack),
+                store=_bedful_cache(settings, shared, stack, wall_clock),
+                clock=wall_clock,
                 on_lookup=observability.cache_lookups("bedful"),
             )
             stack.push_async_callback(bedful_reads.aclose)  # before the HTTP clients close
@@ -129,6 +133,7 @@ def create_app(
                 carehq_reads=CareHQSource(carehq),
                 bedful_reads=bedful_reads,
                 shared=shared,
+                results=_result_cache(settings, bedful_reads, observability, wall_clock),
             )
             yield
 
@@ -232,20 +237,43 @@ def _longest_write(settings: Settings) -> float:
 
 
 def _bedful_cache(
-    settings: Settings, shared: SharedRedis | None, stack: AsyncExitStack
+    settings: Settings,
+    shared: SharedRedis | None,
+    stack: AsyncExitStack,
+    clock: Callable[[], float],
 ) -> CacheStore:
     """The Bedful read cache: in this process, or in Redis for every process (with the
     invalidations of each reaching all)."""
     if shared is None:
-        return MemoryStore(max_weight=settings.gateway_bedful_cache_max_bookings)
+        return MemoryStore(max_weight=settings.gateway_bedful_cache_max_bookings, clock=clock)
     store = RedisCacheStore(
         shared,
         name="bedful",
         codec=Codec(BedfulRecord | list[BedfulRecord] | None),
         remember_invalidations=settings.gateway_bedful_max_staleness_seconds + 60,
+        clock=clock,
     )
     stack.push_async_callback(store.aclose)
     return store
+
+
+def _result_cache(
+    settings: Settings,
+    source: BedfulSource,
+    observability: Observability,
+    clock: Callable[[], float],
+) -> ResultCache | None:
+    """Reuse of Bedful-only GraphQL results (`gateway.schema.reuse`): only with the Bedful
+    cache on, since a result is reused only while the entries it was computed from are served."""
+    max_bytes = int(settings.gateway_result_cache_max_mb * 1_000_000)
+    if source.max_staleness <= 0 or max_bytes < 1:
+        return None
+    return ResultCache(
+        source,
+        max_bytes=max_bytes,
+        clock=clock,
+        on_lookup=observability.cache_lookups("bedful_results"),
+    )
 
 
 def _bedful_limiter(settings: Settings, shared: SharedRedis | None) -> RateLimiter:

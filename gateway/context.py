@@ -21,6 +21,7 @@ from gateway.reads import Reads
 if TYPE_CHECKING:
     from gateway.idempotency import IdempotencyStore
     from gateway.reads import BedfulSource, CareHQSource
+    from gateway.reads.results import ResultCache
     from gateway.shared.connection import SharedRedis
     from gateway.upstreams.bedful import BedfulClient
     from gateway.upstreams.carehq import CareHQClient
@@ -37,6 +38,7 @@ class Upstreams:
     bedful_reads: BedfulSource
     locks: KeyedLocks = field(default_factory=LocalKeyedLocks)  # one cancel per booking
     shared: SharedRedis | None = None  # GATEWAY_REDIS_URL: state shared by every process
+    results: ResultCache | None = None  # reused Bedful-only results (gateway.schema.reuse)
 
 
 @dataclass(eq=False)

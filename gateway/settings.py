@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     """How old a Bedful answer served from the cache may be; 0 turns the cache off."""
     gateway_bedful_cache_max_bookings: int = Field(20_000, ge=1, le=10_000_000)
     """The most Bedful bookings the cache holds (least recently used go first)."""
+    gateway_result_cache_max_mb: float = Field(32.0, ge=0, le=4096)
+    """MB of JSON the reused Bedful-only GraphQL results take at most; 0 turns reuse off."""
 
     gateway_api_tokens: SecretStr | None = None
     """Comma-separated bearer tokens accepted on /graphql; unset: /graphql is open."""

@@ -24,6 +24,7 @@ from gateway.schema.carehq.types import Booking
 from gateway.schema.cost import MAX_COST
 from gateway.schema.document_cache import document_limits
 from gateway.schema.errors import ErrorCodes
+from gateway.schema.reuse import ReuseResults
 from gateway.schema.scalars import SCALARS
 from gateway.schema.stays.queries import StaysQuery
 
@@ -76,6 +77,7 @@ def build_schema(
             ObserveOperation,  # outside ErrorCodes: it reads the final error codes
             ErrorCodes,
             *document_limits(max_depth=max_depth, max_aliases=max_aliases, max_cost=max_cost),
+            ReuseResults,  # after every limit: a document is checked before any reuse
             *extensions,
         ],
     )
