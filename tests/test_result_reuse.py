@@ -243,3 +243,24 @@ async def test_limits_decide_before_any_reuse(gateway: Gateway) -> None:
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
     # The refused document never reached a lookup: nothing could have answered it.
     assert await lookups(gateway) == {"miss": 1.0, "hit": 1.0}
+
+
+async def test_with_redis_a_write_through_one_process_stops_reuse_in_the_other(
+    sandbox: Sandbox, clock: Clock, redis_url: str
+) -> None:
+    booking = stored(sandbox, name="Shared")
+    settings = make_settings(gateway_redis_url=redis_url)
+    variables = {"id": str(booking)}
+    async for (first,) in running(sandbox, settings, clock):
+        async for (second,) in running(sandbox, settings, clock):
+            for _ in range(2):  # the entry comes from Redis; the second result is reused
+                assert (await second.data(BOOKING, variables))["bedfulBooking"]["status"] == (
+                    "CONFIRMED"
+                )
+            assert await lookups(second) == {"miss": 1.0, "hit": 1.0}
+
+            await first.data(CANCEL, variables)
+
+            by_id = (await second.data(BOOKING, variables))["bedfulBooking"]
+            assert by_id["status"] == "CANCELLED"
+            assert await lookups(second) == {"miss": 2.0, "hit": 1.0}
