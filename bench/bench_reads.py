@@ -72,28 +72,38 @@ def process(*args: str, env: dict[str, str] | None = None) -> Iterator[subproces
         proc.wait(10)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def stack() -> Iterator[tuple[str, str]]:
-    """A fresh sandbox and gateway; yields (sandbox base URL, gateway GraphQL URL)."""
+def stack(settings: dict[str, str]) -> Iterator[tuple[str, str, int]]:
+    """A fresh sandbox and gateway; yields (sandbox base URL, gateway GraphQL URL, gateway pid)."""
     sandbox_port, gateway_port = free_port(), free_port()
     sandbox = f"http://127.0.0.1:{sandbox_port}"
-    env = os.environ | {
-        "CAREHQ_BASE_URL": f"{sandbox}/carehq",
-        "CAREHQ_ACCOUNT_ID": credentials.CAREHQ_ACCOUNT_ID,
-        "CAREHQ_API_KEY": credentials.CAREHQ_API_KEY,
-        "CAREHQ_API_SECRET": credentials.CAREHQ_API_SECRET,
-        "BEDFUL_BASE_URL": f"{sandbox}/bedful",
-        "BEDFUL_API_KEY": credentials.BEDFUL_API_KEY,
-        "GATEWAY_LOG_LEVEL": "WARNING",
-        "GATEWAY_GRAPHIQL": "false",
-    }
+    env = (
+        os.environ
+        | {
+            "CAREHQ_BASE_URL": f"{sandbox}/carehq",
+            "CAREHQ_ACCOUNT_ID": credentials.CAREHQ_ACCOUNT_ID,
+            "CAREHQ_API_KEY": credentials.CAREHQ_API_KEY,
+            "CAREHQ_API_SECRET": credentials.CAREHQ_API_SECRET,
+            "BEDFUL_BASE_URL": f"{sandbox}/bedful",
+            "BEDFUL_API_KEY": credentials.BEDFUL_API_KEY,
+            "GATEWAY_LOG_LEVEL": "WARNING",
+            "GATEWAY_GRAPHIQL": "false",
+        }
+        | settings
+    )
     with (
         process(str(GATEWAY), "sandbox", "--port", str(sandbox_port)),
-        process(str(GATEWAY), "serve", "--port", str(gateway_port), env=env),
+        process(str(GATEWAY), "serve", "--port", str(gateway_port), env=env) as gateway,
     ):
         wait_until_up(f"{sandbox}/_sandbox/stats")
         wait_until_up(f"http://127.0.0.1:{gateway_port}/healthz")
-        yield sandbox, f"http://127.0.0.1:{gateway_port}/graphql"
+        yield sandbox, f"http://127.0.0.1:{gateway_port}/graphql", gateway.pid
 
 
 def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -153,14 +163,14 @@ def upstream_figures(sandbox: str, since: float) -> dict[str, dict[str, int]]:
     return figures
 
 
-def run(name: str, duration: int, connections: int) -> dict[str, Any]:
-    with stack() as (sandbox, url):
+def run(name: str, duration: int, connections: int, settings: dict[str, str]) -> dict[str, Any]:
+    with stack(settings) as (sandbox, url, pid):
         bodies = scenarios(url)[name]
         log = httpx.get(f"{sandbox}/_sandbox/bedful/requests", timeout=30).json()
         since = max((r["at"] for r in log), default=0.0) + 1e-9  # after the setup calls
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
             json.dump(bodies, file)
-        load_before = os.getloadavg()[0]
+        load_before, cpu_before = os.getloadavg()[0], cpu_seconds(pid)
         out = subprocess.run(  # noqa: S603 - node and our own script
             [
                 shutil.which("node") or "node",
@@ -178,9 +188,11 @@ def run(name: str, duration: int, connections: int) -> dict[str, Any]:
             capture_output=True,
             text=True,
         )
+        cpu = cpu_seconds(pid) - cpu_before  # the gateway's own CPU: steadier than answers/s
         Path(file.name).unlink()
         time.sleep(2)  # let refreshes in flight land in the log
         result: dict[str, Any] = json.loads(out.stdout)
+        result["gateway_cpu_ms_per_answer"] = round(1000 * cpu / max(1, result["answers"]), 3)
         result["upstreams"] = upstream_figures(sandbox, since)
         result["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         return result
@@ -191,7 +203,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--only", action="append", help="run only scenarios containing this")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the gateway, e.g. GATEWAY_RESULT_CACHE_MAX_MB=0 (reuse off)",
+    )
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
     names = [
         "bedfulBooking(id) x5 ids",
         "bedfulBookings(siteId)",
@@ -202,9 +222,10 @@ def main() -> None:
         names = [n for n in names if any(part in n for part in args.only)]
     print(
         f"{os.cpu_count()} cores; {args.connections} connections x {args.duration} s per scenario"
+        + (f"; {settings}" if settings else "")
     )
     for name in names:
-        result = run(name, args.duration, args.connections)
+        result = run(name, args.duration, args.connections, settings)
         print(name, json.dumps(result), flush=True)
 
 
