@@ -1,10 +1,14 @@
 """Which upstream attributes a GraphQL selection needs.
 
-CareHQ sends only the attributes a list call names (`attributes=name_no`), so every CareHQ call
-asks for exactly what the selection reads. Each object type declares, per GraphQL field, the
-record fields that field reads (`Needs`); a field it does not declare reads the record field of
-the same name in snake_case when there is one, and nothing otherwise (`__typename`, links
-resolved by other calls). Fragments count when their type condition can apply to the type.
+CareHQ sends only the attributes a list call names, so every CareHQ call asks for exactly what
+the selection reads. Each GraphQL field of a type built from a record declares, next to its
+definition, the record attributes it reads, in the record's own names
+(`strawberry.field(..., metadata=reads("rate", "rate_period"))`; `reads()`: nothing, e.g. a
+constant); fields a type takes from an interface are declared beside the type. `Needs.declared`
+collects the declarations of one type and refuses, when the module is imported, a field without
+one and a name the record does not have, so renaming a GraphQL field keeps what it fetches and
+renaming a record attribute cannot silently stop fetching it. Fragments count when their type
+condition can apply to the type.
 
 All of it is computed once per field of a parsed document, not once per object: the 100 bookings
 of a page each resolve `room` with the same field nodes. `current` keeps its answer per field
@@ -17,15 +21,19 @@ document is not worked out again on later requests either.
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import typing
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import FieldNode
+from strawberry.types.base import get_object_definition
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from strawberry.types.private import is_private
+from strawberry.utils.str_converters import to_camel_case
 
 T = TypeVar("T")
 
@@ -33,18 +41,68 @@ FIELDS_CACHED = 1024
 """Distinct fields (of distinct documents) whose selections are kept."""
 
 
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+READS = "gateway.reads"
+"""The key of a field's declaration in its strawberry `metadata`."""
+
+
+def reads(*names: str) -> dict[str, frozenset[str]]:
+    """A GraphQL field's declaration of the record attributes it reads (none: `reads()`), as
+    `metadata` of its `strawberry.field`."""
+    return {READS: frozenset(names)}
 
 
 @dataclass(frozen=True)
 class Needs:
     """How one GraphQL object type reads its upstream record."""
 
+    type_name: str
     type_names: frozenset[str]  # the type and the interfaces it implements
-    record_fields: frozenset[str]  # what the upstream record has
+    record: type  # the dataclass the type is built from
+    fields: Mapping[str, frozenset[str]]  # GraphQL field name -> the record attributes it reads
     always: frozenset[str] = frozenset({"id"})
-    special: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def declared(
+        cls, graphql_type: type, *, inherited: Mapping[str, Mapping[str, frozenset[str]]]
+    ) -> Needs:
+        """The declarations of `graphql_type`, a strawberry type with a private `record` (a
+        dataclass): each field's `reads(...)`, or for a field it takes from an interface, its
+        entry in `inherited` (GraphQL field name -> `reads(...)`). ValueError for a field
+        declared nowhere, or twice, and for an attribute the record does not have."""
+        definition = get_object_definition(graphql_type, strict=True)
+        record: type | None = None
+        found: dict[str, frozenset[str]] = {}
+        for field in definition.fields:
+            if is_private(field.type):
+                if field.python_name == "record":
+                    record = typing.get_args(field.type)[0]
+                continue
+            name = field.graphql_name or to_camel_case(field.python_name)
+            declarations = [
+                frozenset(declared[READS])
+                for declared in (field.metadata, inherited.get(name, {}))
+                if READS in declared
+            ]
+            if len(declarations) != 1:
+                how = "twice" if declarations else "in neither place"
+                raise ValueError(
+                    f"{definition.name}.{name} must declare what it reads from the record, "
+                    f"either as metadata=reads(...) or in `inherited` ({how})"
+                )
+            found[name] = declarations[0]
+        if record is None or not dataclasses.is_dataclass(record):
+            raise ValueError(f"{definition.name} has no dataclass `record` to read from")
+        has = {f.name for f in dataclasses.fields(record)}
+        for name, wanted in found.items():
+            if not wanted <= has:
+                raise ValueError(
+                    f"{definition.name}.{name} reads {sorted(wanted - has)}, which "
+                    f"{record.__name__} does not have"
+                )
+        if unused := set(inherited) - set(found):
+            raise ValueError(f"{definition.name} has no fields {sorted(unused)}")
+        names = {definition.name, *(interface.name for interface in definition.interfaces)}
+        return cls(definition.name, frozenset(names), record, found)
 
     def of(self, selections: Iterable[Selection]) -> frozenset[str]:
         """What a selection of this type reads from the record."""
@@ -53,17 +111,15 @@ class Needs:
         return self._of(selections)
 
     def _of(self, selections: Iterable[Selection]) -> frozenset[str]:
-        return self.named(*(selected.name for selected in fields_of(selections, self.type_names)))
+        wanted = set(self.always)
+        for selected in fields_of(selections, self.type_names):
+            wanted |= self.fields.get(selected.name, frozenset())  # not there: `__typename`
+        return frozenset(wanted)
 
     def named(self, *graphql_fields: str) -> frozenset[str]:
-        """What these GraphQL fields of this type read from the record."""
-        wanted = set(self.always)
-        for graphql_field in graphql_fields:
-            if graphql_field in self.special:
-                wanted |= self.special[graphql_field]
-            elif (name := snake(graphql_field)) in self.record_fields:
-                wanted.add(name)
-        return frozenset(wanted)
+        """What these GraphQL fields of this type read from the record (KeyError for a name
+        the type does not have)."""
+        return frozenset(self.always.union(*(self.fields[name] for name in graphql_fields)))
 
 
 def fields_of(

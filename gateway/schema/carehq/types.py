@@ -1,8 +1,9 @@
 """CareHQ's `Room` and `Booking` as GraphQL types, with their links.
 
 Objects are built from the CareHQ client's records; a field reads only attributes that the
-selection asked CareHQ for (`ROOM_NEEDS`, `BOOKING_NEEDS` tell the resolvers which). Money is
-integer pence; CareHQ date-times are UK wall-clock times without an offset.
+selection asked CareHQ for. Each field declares which (`metadata=reads(...)`, see
+`gateway.schema.selection`); `ROOM_NEEDS` and `BOOKING_NEEDS` collect them for the resolvers.
+Money is integer pence; CareHQ date-times are UK wall-clock times without an offset.
 """
 
 from __future__ import annotations
@@ -27,26 +28,10 @@ from gateway.schema.carehq.inputs import (
     from_upstream,
     sort_of,
 )
+from gateway.schema.selection import reads
 from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
-from gateway.upstreams.carehq import BOOKING_FIELDS, ROOM_FIELDS, CareHQBooking, CareHQRoom
-
-ROOM_NEEDS = selection.Needs(type_names=frozenset({"Room"}), record_fields=ROOM_FIELDS)
-BOOKING_NEEDS = selection.Needs(
-    type_names=frozenset({"Booking", "Stay"}),
-    record_fields=BOOKING_FIELDS,
-    special={
-        "roomId": frozenset({"room"}),
-        "room": frozenset({"room"}),
-        "bookedUnits": frozenset({"room"}),
-        "isCancelled": frozenset({"cancelled"}),
-        "blocksAvailability": frozenset({"cancelled"}),
-        "totalPrice": frozenset({"rate", "rate_period", "start_date", "end_date"}),
-        "placeId": frozenset({"location"}),
-        "system": frozenset(),
-        "guestName": frozenset(),
-    },
-)
+from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
 
 @strawberry.type(description="A room's price for one CareHQ room-rate type.")
@@ -60,25 +45,40 @@ class RoomRate:
 @strawberry.type(description="A room within a CareHQ location (care home).")
 class Room:
     record: strawberry.Private[CareHQRoom]
-    id: strawberry.ID = strawberry.field(description="CareHQ room id (24 hex digits).")
-    name_no: str | None = strawberry.field(description="The room's name or number, e.g. `01`.")
-    floor: int | None = strawberry.field(description="The floor the room is on, -1 to 4.")
-    location: strawberry.ID | None = strawberry.field(description="The CareHQ location id.")
-    archived: bool | None = strawberry.field(description="Whether the room is archived.")
+    id: strawberry.ID = strawberry.field(
+        metadata=reads("id"), description="CareHQ room id (24 hex digits)."
+    )
+    name_no: str | None = strawberry.field(
+        metadata=reads("name_no"), description="The room's name or number, e.g. `01`."
+    )
+    floor: int | None = strawberry.field(
+        metadata=reads("floor"), description="The floor the room is on, -1 to 4."
+    )
+    location: strawberry.ID | None = strawberry.field(
+        metadata=reads("location"), description="The CareHQ location id."
+    )
+    archived: bool | None = strawberry.field(
+        metadata=reads("archived"), description="Whether the room is archived."
+    )
     features: list[strawberry.ID] = strawberry.field(
-        description="Ids of the room's features (CareHQ groups of type room_feature)."
+        metadata=reads("features"),
+        description="Ids of the room's features (CareHQ groups of type room_feature).",
     )
     funding_types: list[FundingType] = strawberry.field(
-        description="The funding types the room is available for."
+        metadata=reads("funding_types"), description="The funding types the room is available for."
     )
     suitable_for: list[CareType] = strawberry.field(
-        description="The types of care the room is suitable for."
+        metadata=reads("suitable_for"), description="The types of care the room is suitable for."
     )
     rates: list[RoomRate] = strawberry.field(
-        description="The room's price per room-rate type, in pence."
+        metadata=reads("rates"), description="The room's price per room-rate type, in pence."
     )
-    created: datetime | None = strawberry.field(description="When the room was created (UK time).")
-    modified: datetime | None = strawberry.field(description="When it last changed (UK time).")
+    created: datetime | None = strawberry.field(
+        metadata=reads("created"), description="When the room was created (UK time)."
+    )
+    modified: datetime | None = strawberry.field(
+        metadata=reads("modified"), description="When it last changed (UK time)."
+    )
 
     @classmethod
     def of(cls, record: CareHQRoom) -> Room:
@@ -101,10 +101,11 @@ class Room:
         )
 
     @strawberry.field(
+        metadata=reads("id"),
         description=(
             "The room's bookings, all of them (no paging), in `sortBy` order. For many rooms at "
             "once the gateway makes one CareHQ call per 100 bookings, not one per room."
-        )
+        ),
     )
     async def bookings(
         self,
@@ -134,38 +135,60 @@ class Room:
 )
 class Booking(Stay):
     record: strawberry.Private[CareHQBooking]
-    booking_type: BookingType | None = strawberry.field(description="The kind of booking.")
-    room_id: strawberry.ID = strawberry.field(description="The id of the room booked.")
+    booking_type: BookingType | None = strawberry.field(
+        metadata=reads("booking_type"), description="The kind of booking."
+    )
+    room_id: strawberry.ID = strawberry.field(
+        metadata=reads("room"), description="The id of the room booked."
+    )
     location: strawberry.ID | None = strawberry.field(
-        description="The CareHQ location id the booking is at."
+        metadata=reads("location"), description="The CareHQ location id the booking is at."
     )
     service_user: strawberry.ID | None = strawberry.field(
-        description="The CareHQ service-user (resident) id the booking is for."
+        metadata=reads("service_user"),
+        description="The CareHQ service-user (resident) id the booking is for.",
     )
     rate: int | None = strawberry.field(
-        description="The rate charged per `ratePeriod`, in pence (GBP minor units)."
+        metadata=reads("rate"),
+        description="The rate charged per `ratePeriod`, in pence (GBP minor units).",
     )
-    rate_period: RatePeriod | None = strawberry.field(description="What `rate` is charged per.")
-    respite: bool | None = strawberry.field(description="Whether it is a respite stay.")
+    rate_period: RatePeriod | None = strawberry.field(
+        metadata=reads("rate_period"), description="What `rate` is charged per."
+    )
+    respite: bool | None = strawberry.field(
+        metadata=reads("respite"), description="Whether it is a respite stay."
+    )
     check_in: bool | None = strawberry.field(
-        description="Whether the resident checks in at the start of the booking."
+        metadata=reads("check_in"),
+        description="Whether the resident checks in at the start of the booking.",
     )
     checkout: bool | None = strawberry.field(
-        description="Whether the resident checks out at the end of the booking."
+        metadata=reads("checkout"),
+        description="Whether the resident checks out at the end of the booking.",
     )
     proposed_checkout_date: date | None = strawberry.field(
-        description="For rolling respite: the proposed checkout date until one is confirmed."
+        metadata=reads("proposed_checkout_date"),
+        description="For rolling respite: the proposed checkout date until one is confirmed.",
     )
     cancelled: datetime | None = strawberry.field(
-        description="When the booking was cancelled (UK time); `null` if it is not."
+        metadata=reads("cancelled"),
+        description="When the booking was cancelled (UK time); `null` if it is not.",
     )
-    reason_for_checkout: str | None = strawberry.field(description="Why the resident checks out.")
-    checkout_notes: str | None = strawberry.field(description="Notes on the checkout.")
+    reason_for_checkout: str | None = strawberry.field(
+        metadata=reads("reason_for_checkout"), description="Why the resident checks out."
+    )
+    checkout_notes: str | None = strawberry.field(
+        metadata=reads("checkout_notes"), description="Notes on the checkout."
+    )
     notes: str | None = strawberry.field(
-        description="Anything else, e.g. why a room is out of service."
+        metadata=reads("notes"), description="Anything else, e.g. why a room is out of service."
     )
-    created: datetime | None = strawberry.field(description="When it was created (UK time).")
-    modified: datetime | None = strawberry.field(description="When it last changed (UK time).")
+    created: datetime | None = strawberry.field(
+        metadata=reads("created"), description="When it was created (UK time)."
+    )
+    modified: datetime | None = strawberry.field(
+        metadata=reads("modified"), description="When it last changed (UK time)."
+    )
 
     @classmethod
     def of(cls, record: CareHQBooking) -> Booking:
@@ -190,15 +213,21 @@ class Booking(Stay):
             modified=record.modified,
         )
 
-    @strawberry.field(description="The date the booking starts.")
+    @strawberry.field(metadata=reads("start_date"), description="The date the booking starts.")
     def start_date(self) -> date | None:
         return self.record.start_date
 
-    @strawberry.field(description="The date the booking ends; `null` while it is open-ended.")
+    @strawberry.field(
+        metadata=reads("end_date"),
+        description="The date the booking ends; `null` while it is open-ended.",
+    )
     def end_date(self) -> date | None:
         return self.record.end_date
 
-    @strawberry.field(description="The room booked (one batched CareHQ call for a whole page).")
+    @strawberry.field(
+        metadata=reads("room"),
+        description="The room booked (one batched CareHQ call for a whole page).",
+    )
     async def room(self, info: strawberry.Info[Any, Any]) -> Room | None:
         if not self.record.room:
             return None
@@ -224,6 +253,23 @@ class Booking(Stay):
         room = await _load_room(info, self.record.room, ROOM_NEEDS.named("nameNo"))
         name = room.name_no if room is not None else None
         return [StayUnit(id=strawberry.ID(self.record.room), name=name)]
+
+
+ROOM_NEEDS = selection.Needs.declared(Room, inherited={})
+BOOKING_NEEDS = selection.Needs.declared(
+    Booking,
+    # The `Stay` fields, declared on the interface for both systems, as a CareHQ booking has them.
+    inherited={
+        "id": reads("id"),
+        "system": reads(),
+        "isCancelled": reads("cancelled"),
+        "blocksAvailability": reads("cancelled"),
+        "totalPrice": reads("rate", "rate_period", "start_date", "end_date"),
+        "guestName": reads(),
+        "placeId": reads("location"),
+        "bookedUnits": reads("room"),
+    },
+)
 
 
 @strawberry.type(description="One page of CareHQ rooms.")
