@@ -74,9 +74,9 @@ def test_every_field_declares_attributes_its_record_has(name: str) -> None:
 
 def test_named_knows_only_the_types_fields() -> None:
     room = DECLARED["Room"]
-    assert room.named("nameNo", "floor") == {"id", "name_no", "floor"}
+    assert room.named("nameNo", "floor") == {"id", "name", "floor"}
     with pytest.raises(KeyError):
-        room.named("name_no")
+        room.named("name")
 
 
 # -- the declarations are checked: each of these fails ----------------------------------------
@@ -85,26 +85,26 @@ def test_named_knows_only_the_types_fields() -> None:
 @strawberry.type
 class Renamed:
     record: strawberry.Private[CareHQRoom]
-    number: str = strawberry.field(name="roomNumber", metadata=reads("name_no"))
+    number: str = strawberry.field(name="roomNumber", metadata=reads("name"))
     floor_number: int = strawberry.field(metadata=reads("floor"))
 
 
 @strawberry.type
 class Undeclared:
     record: strawberry.Private[CareHQRoom]
-    name_no: str = strawberry.field(metadata=reads("name_no"))
+    name: str = strawberry.field(metadata=reads("name"))
     floor: int
 
 
 @strawberry.type
 class Misspelt:
     record: strawberry.Private[CareHQRoom]
-    name_no: str = strawberry.field(metadata=reads("nmae"))
+    name: str = strawberry.field(metadata=reads("nmae"))
 
 
 def test_a_renamed_field_keeps_what_it_reads() -> None:
     needs = Needs.declared(Renamed, inherited={})
-    assert needs.fields == {"roomNumber": {"name_no"}, "floorNumber": {"floor"}}
+    assert needs.fields == {"roomNumber": {"name"}, "floorNumber": {"floor"}}
 
 
 def test_a_field_without_a_declaration_is_refused() -> None:
@@ -115,7 +115,7 @@ def test_a_field_without_a_declaration_is_refused() -> None:
 
 
 def test_an_attribute_the_record_lacks_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"Misspelt\.nameNo reads \['nmae'\]"):
+    with pytest.raises(ValueError, match=r"Misspelt\.name reads \['nmae'\]"):
         Needs.declared(Misspelt, inherited={})
-    with pytest.raises(ValueError, match=r"Renamed has no fields \['nameNo'\]"):
-        Needs.declared(Renamed, inherited={"nameNo": reads("name_no")})
+    with pytest.raises(ValueError, match=r"Renamed has no fields \['name'\]"):
+        Needs.declared(Renamed, inherited={"name": reads("name")})

@@ -58,9 +58,9 @@ async def test_documented_booking_is_parsed(bedful: Make) -> None:
     assert booking.id == 3175464
     assert booking.status == BedfulStatus.CONFIRMED
     assert booking.blocks_availability
-    assert booking.created_at == datetime(2019, 9, 11, 13, 49, 32, tzinfo=UTC)
-    assert booking.starts_at == datetime(2019, 9, 16, tzinfo=UTC)
-    assert booking.expires_at is None  # the zero time
+    assert booking.created == datetime(2019, 9, 11, 13, 49, 32, tzinfo=UTC)
+    assert booking.arrival == datetime(2019, 9, 16, tzinfo=UTC)
+    assert booking.expires is None  # the zero time
     assert booking.ages == (40, 40)
     assert booking.marketing_subscribe is False
     assert booking.currency_rate == 1.0
@@ -121,8 +121,8 @@ async def test_create_posts_json_to_the_assumed_path(bedful: Make) -> None:
     new = NewBedfulBooking(
         name="User Name",
         site_id=133,
-        starts_at=date(2018, 10, 25),
-        ends_at=date(2018, 10, 29),
+        arrival=date(2018, 10, 25),
+        departure=date(2018, 10, 29),
         units=(1579,),
         ages=(40, 7),
         adults=1,
@@ -145,7 +145,7 @@ async def test_create_posts_json_to_the_assumed_path(bedful: Make) -> None:
 
 async def test_update_sends_only_the_changes(bedful: Make) -> None:
     script = Script(Reply(json=bedful_booking(name="New Name")))
-    changes = BedfulBookingChanges(name="New Name", ends_at=date(2019, 9, 20), email="")
+    changes = BedfulBookingChanges(name="New Name", departure=date(2019, 9, 20), email="")
     booking = await bedful(script).update_booking(3175464, changes)
 
     assert (script.last.method, script.last.url.path) == ("POST", "/bookings/3175464/update")

@@ -61,11 +61,11 @@ def form(request_content: bytes) -> list[tuple[str, str]]:
 
 async def test_fields_map_to_exactly_those_attributes(carehq: Make) -> None:
     script = Script(Reply(json=carehq_page([{"_id": ROOM_ID, "name_no": "01"}])))
-    page = await carehq(script).list_rooms(RoomQuery(), fields={"name_no"})
+    page = await carehq(script).list_rooms(RoomQuery(), fields={"name"})
 
     assert script.last.url.path == "/v1/rooms"
     assert params(script.last) == [("attributes", "name_no"), ("page", "1"), ("per_page", "10")]
-    assert page.items == (CareHQRoom(id=ROOM_ID, name_no="01"),)
+    assert page.items == (CareHQRoom(id=ROOM_ID, name="01"),)
 
 
 async def test_id_is_never_sent_as_an_attribute(carehq: Make) -> None:
@@ -155,7 +155,7 @@ async def test_booking_filters_and_the_overlap_pair(carehq: Make) -> None:
 
 async def test_sort_encoding(carehq: Make) -> None:
     script = Script(Reply(json=carehq_page([])))
-    sort = [Sort(RoomSortKey.FLOOR), Sort(RoomSortKey.NAME_NO, descending=True)]
+    sort = [Sort(RoomSortKey.FLOOR), Sort(RoomSortKey.NAME, descending=True)]
     await carehq(script).list_rooms(RoomQuery(), fields=(), sort=sort)
     assert script.last.url.params.get_list("sort_by") == ["floor", "-name_no"]
 
@@ -190,7 +190,7 @@ def test_queries_are_hashable() -> None:
 
 def test_field_sets_name_the_dataclass_attributes() -> None:
     assert "id" in ROOM_FIELDS
-    assert "name_no" in ROOM_FIELDS
+    assert "name" in ROOM_FIELDS
     assert "_id" not in ROOM_FIELDS
     assert {"start_date", "service_user", "rate"} <= BOOKING_FIELDS
 
@@ -212,7 +212,7 @@ async def test_documented_room_is_parsed(carehq: Make) -> None:
         funding_types=(FundingType.PRIVATE, FundingType.LOCAL_AUTHORITY),
         location="6617e6e308a01173cf893153",
         modified=datetime(2024, 4, 11, 13, 34, 28),
-        name_no="01",
+        name="01",
         rates=(
             RoomRate("6617e6e408a01173cf893191", 113000),
             RoomRate("6617e6e408a01173cf893193", 135000),

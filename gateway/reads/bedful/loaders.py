@@ -140,6 +140,6 @@ def _present(found: Dated[BedfulBooking | None]) -> Dated[BedfulBooking] | None:
 def _overlaps(record: BedfulBooking, start: date, end: date) -> bool:
     """CareHQ's overlap rule, applied to Bedful's UTC midnights: a missing start counts as
     started, a missing end (Bedful's zero time) as open-ended."""
-    starts = record.starts_at.date() if record.starts_at is not None else None
-    ends = record.ends_at.date() if record.ends_at is not None else None
+    starts = record.arrival.date() if record.arrival is not None else None
+    ends = record.departure.date() if record.departure is not None else None
     return (starts is None or starts < end) and (ends is None or ends > start)

@@ -38,16 +38,18 @@ class BedfulBookingFilter:
     status: BedfulBookingStatus | None = strawberry.field(default=None, description="A status.")
 
 
-def _optional(description: str) -> Any:
-    return strawberry.field(default=strawberry.UNSET, description=description)
+def _optional(description: str, name: str | None = None) -> Any:
+    return strawberry.field(default=strawberry.UNSET, description=description, name=name)
 
 
 @strawberry.input(description="A new Bedful booking on the gateway's channel.")
 class CreateBedfulBookingInput:
     name: str = strawberry.field(description="The guest's name; not blank.")
     site_id: strawberry.ID = strawberry.field(description="The Bedful site id.")
-    starts_at: date = strawberry.field(description="The arrival day.")
-    ends_at: date = strawberry.field(description="The departure day, after `startsAt`.")
+    arrival: date = strawberry.field(name="startsAt", description="The arrival day.")
+    departure: date = strawberry.field(
+        name="endsAt", description="The departure day, after `startsAt`."
+    )
     units: list[strawberry.ID] = strawberry.field(description=_UNITS)
     email: str | None = _optional("The guest's email address.")
     telephone: str | None = _optional("The guest's telephone number.")
@@ -70,8 +72,8 @@ class CreateBedfulBookingInput:
 )
 class UpdateBedfulBookingInput:
     name: str | None = _optional("The guest's name; not blank.")
-    starts_at: date | None = _optional("The arrival day (before `endsAt`).")
-    ends_at: date | None = _optional("The departure day (after `startsAt`).")
+    arrival: date | None = _optional("The arrival day (before `endsAt`).", name="startsAt")
+    departure: date | None = _optional("The departure day (after `startsAt`).", name="endsAt")
     units: list[strawberry.ID] | None = _optional(_UNITS + " Replaces the booked units.")
     email: str | None = _optional("The guest's email address.")
     telephone: str | None = _optional("The guest's telephone number.")
@@ -91,14 +93,14 @@ def new_bedful_booking(input: CreateBedfulBookingInput, problems: Problems) -> N
     """The client's create for `input`, its problems added to `problems`."""
     problems.not_blank("name", input.name)
     site_id = problems.bedful_id("siteId", input.site_id)
-    if input.ends_at <= input.starts_at:
-        problems.add("endsAt", f"must be after startsAt ({input.starts_at.isoformat()})")
+    if input.departure <= input.arrival:
+        problems.add("endsAt", f"must be after startsAt ({input.arrival.isoformat()})")
     units = _units(problems, input.units)
     return NewBedfulBooking(
         name=input.name,
         site_id=site_id or 0,
-        starts_at=input.starts_at,
-        ends_at=input.ends_at,
+        arrival=input.arrival,
+        departure=input.departure,
         units=units or (),
         **_guest(input, problems),
     )
@@ -110,12 +112,12 @@ def bedful_changes(input: UpdateBedfulBookingInput, problems: Problems) -> Bedfu
     stored booking (`check_days`)."""
     name = _given(input.name)
     problems.not_blank("name", name)
-    starts_at, ends_at = _given(input.starts_at), _given(input.ends_at)
-    check_days(problems, starts_at, ends_at)
+    arrival, departure = _given(input.arrival), _given(input.departure)
+    check_days(problems, arrival, departure)
     changes = BedfulBookingChanges(
         name=name,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        arrival=arrival,
+        departure=departure,
         units=_units(problems, _given(input.units)),
         **_guest(input, problems),
     )
@@ -124,9 +126,9 @@ def bedful_changes(input: UpdateBedfulBookingInput, problems: Problems) -> Bedfu
     return changes
 
 
-def check_days(problems: Problems, starts_at: date | None, ends_at: date | None) -> None:
-    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        problems.add("endsAt", f"must be after startsAt ({starts_at.isoformat()})")
+def check_days(problems: Problems, arrival: date | None, departure: date | None) -> None:
+    if arrival is not None and departure is not None and departure <= arrival:
+        problems.add("endsAt", f"must be after startsAt ({arrival.isoformat()})")
 
 
 def _guest(

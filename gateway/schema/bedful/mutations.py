@@ -119,7 +119,7 @@ class BedfulMutation:
         problems.raise_if_any()
         assert booking_id is not None  # noqa: S101 - a bad id was raised just above
         client: BedfulClient = info.context.bedful
-        if (changes.starts_at is None) != (changes.ends_at is None):
+        if (changes.arrival is None) != (changes.departure is None):
             await _check_one_day_moved(info, booking_id, changes)
         return await _write(
             info,
@@ -182,9 +182,9 @@ async def _check_one_day_moved(
     """Only one of the days changes: check it against the other, stored day, before writing."""
     current = (await _read(info, booking_id)).value
     problems = Problems()
-    stored_start = current.starts_at.date() if current.starts_at else None
-    stored_end = current.ends_at.date() if current.ends_at else None
-    check_days(problems, changes.starts_at or stored_start, changes.ends_at or stored_end)
+    stored_start = current.arrival.date() if current.arrival else None
+    stored_end = current.departure.date() if current.departure else None
+    check_days(problems, changes.arrival or stored_start, changes.departure or stored_end)
     problems.raise_if_any()
 
 

@@ -94,10 +94,18 @@ class BedfulBooking(Stay):
     parent_id: strawberry.ID | None = strawberry.field(description="The parent booking, if any.")
     status: BedfulBookingStatus = strawberry.field(description="The booking's status.")
     status_code: int = strawberry.field(description="Bedful's numeric status, as Bedful sent it.")
-    starts_at: datetime | None = strawberry.field(description="Midnight UTC of the arrival day.")
-    ends_at: datetime | None = strawberry.field(description="Midnight UTC of the departure day.")
-    created_at: datetime | None = strawberry.field(description="When it was created (UTC).")
-    updated_at: datetime | None = strawberry.field(description="When it last changed (UTC).")
+    arrival: datetime | None = strawberry.field(
+        name="startsAt", description="Midnight UTC of the arrival day."
+    )
+    departure: datetime | None = strawberry.field(
+        name="endsAt", description="Midnight UTC of the departure day."
+    )
+    created: datetime | None = strawberry.field(
+        name="createdAt", description="When it was created (UTC)."
+    )
+    modified: datetime | None = strawberry.field(
+        name="updatedAt", description="When it last changed (UTC)."
+    )
     name: str = strawberry.field(description="The guest's name.")
     email: str = strawberry.field(description="The guest's email address.")
     telephone: str = strawberry.field(description="The guest's telephone number.")
@@ -170,15 +178,15 @@ class BedfulBooking(Stay):
             fetched_at=dated.fetched_at,
             id=strawberry.ID(str(r.id)),
             site_id=strawberry.ID(str(r.site_id)),
-            user_id=_id(r.user_id),
-            channel_id=_id(r.channel_id),
-            parent_id=_id(r.parent_id),
+            user_id=_optional_id(r.user_id),
+            channel_id=_optional_id(r.channel_id),
+            parent_id=_optional_id(r.parent_id),
             status=BedfulBookingStatus(r.status),
             status_code=r.status_code,
-            starts_at=r.starts_at,
-            ends_at=r.ends_at,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
+            arrival=r.arrival,
+            departure=r.departure,
+            created=r.created,
+            modified=r.modified,
             name=r.name,
             email=r.email,
             telephone=r.telephone,
@@ -205,8 +213,8 @@ class BedfulBooking(Stay):
         r = self.record
         return StayView(
             system=BookingSystem.BEDFUL,
-            start_date=r.starts_at.date() if r.starts_at else None,
-            end_date=r.ends_at.date() if r.ends_at else None,
+            start_date=r.arrival.date() if r.arrival else None,
+            end_date=r.departure.date() if r.departure else None,
             is_cancelled=r.status == BedfulStatus.CANCELLED,
             blocks_availability=r.status in BLOCKING_STATUSES,
             total_price=Money(amount=r.price, currency=currency_code(r.currency_id)),
@@ -223,6 +231,6 @@ class BedfulBooking(Stay):
         ]
 
 
-def _id(value: int) -> strawberry.ID | None:
+def _optional_id(value: int) -> strawberry.ID | None:
     """Bedful uses 0 for "none" in its id fields."""
     return strawberry.ID(str(value)) if value else None

@@ -121,8 +121,8 @@ class RoomSort(Enum):
     FLOOR_DESC = _sort(RoomSortKey.FLOOR, True, "floor")
     MODIFIED = _sort(RoomSortKey.MODIFIED, False, "last change")
     MODIFIED_DESC = _sort(RoomSortKey.MODIFIED, True, "last change")
-    NAME_NO = _sort(RoomSortKey.NAME_NO, False, "name or number (`nameNo`)")
-    NAME_NO_DESC = _sort(RoomSortKey.NAME_NO, True, "name or number (`nameNo`)")
+    NAME_NO = _sort(RoomSortKey.NAME, False, "name or number (`nameNo`)")
+    NAME_NO_DESC = _sort(RoomSortKey.NAME, True, "name or number (`nameNo`)")
 
 
 @strawberry.enum(description="Orders for bookings; `_DESC` sorts descending. Default: `ID`.")
@@ -245,11 +245,15 @@ BookingFilterArgument = Annotated[
 ]
 RoomSortArgument = Annotated[
     list[RoomSort] | None,
-    strawberry.argument(description="Sort keys, most significant first; default: by id."),
+    strawberry.argument(
+        name="sortBy", description="Sort keys, most significant first; default: by id."
+    ),
 ]
 BookingSortArgument = Annotated[
     list[BookingSort] | None,
-    strawberry.argument(description="Sort keys, most significant first; default: by id."),
+    strawberry.argument(
+        name="sortBy", description="Sort keys, most significant first; default: by id."
+    ),
 ]
 
 
@@ -280,8 +284,8 @@ def to_upstream(
     return tuple(member(value, kind) for value in values)
 
 
-def sort_of(sort_by: list[RoomSort] | list[BookingSort] | None) -> tuple[Sort[Enum], ...]:
-    return tuple(Sort(member.value[0], member.value[1]) for member in sort_by or ())
+def sort_of(order: list[RoomSort] | list[BookingSort] | None) -> tuple[Sort[Enum], ...]:
+    return tuple(Sort(member.value[0], member.value[1]) for member in order or ())
 
 
 def _tri(value: bool | None) -> YesNo | None:

@@ -62,7 +62,7 @@ class CareHQQuery:
         self,
         info: strawberry.Info[Any, Any],
         filter: RoomFilterArgument = None,
-        sort_by: RoomSortArgument = None,
+        order: RoomSortArgument = None,
         page: Page = 1,
         per_page: PerPage = 10,
     ) -> RoomPage | None:
@@ -72,7 +72,7 @@ class CareHQQuery:
         problems.raise_if_any()
         fields = ROOM_NEEDS.of(selection.under(selection.current(info), "items"))
         result = await info.context.reads.carehq.rooms_page(
-            query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
+            query, fields=fields, sort=sort_of(order), page=page, per_page=per_page
         )
         return RoomPage(items=[Room.of(record) for record in result.items], **_counts(result))
 
@@ -94,7 +94,7 @@ class CareHQQuery:
         self,
         info: strawberry.Info[Any, Any],
         filter: BookingFilterArgument = None,
-        sort_by: BookingSortArgument = None,
+        order: BookingSortArgument = None,
         page: Page = 1,
         per_page: PerPage = 10,
     ) -> BookingPage | None:
@@ -104,7 +104,7 @@ class CareHQQuery:
         problems.raise_if_any()
         fields = BOOKING_NEEDS.of(selection.under(selection.current(info), "items"))
         result = await info.context.reads.carehq.bookings_page(
-            query, fields=fields, sort=sort_of(sort_by), page=page, per_page=per_page
+            query, fields=fields, sort=sort_of(order), page=page, per_page=per_page
         )
         return BookingPage(items=[Booking.of(r) for r in result.items], **_counts(result))
 

@@ -48,8 +48,8 @@ class Room:
     id: strawberry.ID = strawberry.field(
         metadata=reads("id"), description="CareHQ room id (24 hex digits)."
     )
-    name_no: str | None = strawberry.field(
-        metadata=reads("name_no"), description="The room's name or number, e.g. `01`."
+    name: str | None = strawberry.field(
+        name="nameNo", metadata=reads("name"), description="The room's name or number, e.g. `01`."
     )
     floor: int | None = strawberry.field(
         metadata=reads("floor"), description="The floor the room is on, -1 to 4."
@@ -85,9 +85,9 @@ class Room:
         return cls(
             record=record,
             id=strawberry.ID(record.id),
-            name_no=record.name_no,
+            name=record.name,
             floor=record.floor,
-            location=_id(record.location),
+            location=_optional_id(record.location),
             archived=record.archived,
             features=[strawberry.ID(f) for f in record.features or ()],
             funding_types=_enums(FundingType, record.funding_types),
@@ -111,7 +111,7 @@ class Room:
         self,
         info: strawberry.Info[Any, Any],
         filter: BookingFilterArgument = None,
-        sort_by: BookingSortArgument = None,
+        order: BookingSortArgument = None,
     ) -> list[Booking]:
         problems = Problems()
         query = booking_query(filter, problems)
@@ -121,7 +121,7 @@ class Room:
         key = BookingsOfRoom(
             room_id=self.record.id,
             query=replace(query, rooms=None),
-            sort=sort_of(sort_by),  # type: ignore[arg-type]
+            sort=sort_of(order),  # type: ignore[arg-type]
             fields=BOOKING_NEEDS.of(selection.current(info)),
         )
         return [Booking.of(b) for b in await info.context.reads.carehq.bookings_of_room(key)]
@@ -197,8 +197,8 @@ class Booking(Stay):
             id=strawberry.ID(record.id),
             booking_type=from_upstream(BookingType, record.booking_type),
             room_id=strawberry.ID(record.room or ""),
-            location=_id(record.location),
-            service_user=_id(record.service_user),
+            location=_optional_id(record.location),
+            service_user=_optional_id(record.service_user),
             rate=record.rate,
             rate_period=from_upstream(RatePeriod, record.rate_period),
             respite=record.respite,
@@ -251,7 +251,7 @@ class Booking(Stay):
         if not self.record.room:
             return []
         room = await _load_room(info, self.record.room, ROOM_NEEDS.named("nameNo"))
-        name = room.name_no if room is not None else None
+        name = room.name if room is not None else None
         return [StayUnit(id=strawberry.ID(self.record.room), name=name)]
 
 
@@ -312,7 +312,7 @@ async def _load_room(
     return room
 
 
-def _id(value: str | None) -> strawberry.ID | None:
+def _optional_id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(value) if value is not None else None
 
 

@@ -86,13 +86,13 @@ class BedfulBooking:
     """OTHER for a status newer than this code (`status_code` has it)."""
     status_code: int
     """The status as Bedful sent it."""
-    created_at: datetime | None
-    updated_at: datetime | None
-    starts_at: datetime | None
+    created: datetime | None
+    modified: datetime | None
+    arrival: datetime | None
     """Midnight UTC of the arrival day."""
-    ends_at: datetime | None
+    departure: datetime | None
     """Midnight UTC of the departure day (exclusive: the last night is the day before)."""
-    expires_at: datetime | None
+    expires: datetime | None
     name: str
     email: str
     telephone: str
@@ -130,13 +130,13 @@ class BedfulBooking:
 
 @dataclass(frozen=True)
 class NewBedfulBooking:
-    """A booking to create on our channel. `starts_at`/`ends_at` are the arrival and departure
-    days; None = not sent (Bedful's default)."""
+    """A booking to create on our channel, from the `arrival` day up to (not including) the
+    `departure` day; None = not sent (Bedful's default)."""
 
     name: str
     site_id: int
-    starts_at: date
-    ends_at: date
+    arrival: date
+    departure: date
     units: tuple[int, ...]
     email: str | None = None
     telephone: str | None = None
@@ -156,8 +156,8 @@ class BedfulBookingChanges:
 
     name: str | None = None
     site_id: int | None = None
-    starts_at: date | None = None
-    ends_at: date | None = None
+    arrival: date | None = None
+    departure: date | None = None
     units: tuple[int, ...] | None = None
     email: str | None = None
     telephone: str | None = None

@@ -33,9 +33,9 @@ async def find_created(
         site_id=new.site_id, user_id=new.user_id, status=new.status, limit=LIST_LIMIT
     )
     found = [
-        (record.created_at, record.id, record)
+        (record.created, record.id, record)
         for record in records
-        if record.created_at is not None and record.created_at >= since and _matches(record, new)
+        if record.created is not None and record.created >= since and _matches(record, new)
     ]
     return min(found, key=lambda match: match[:2], default=(None, None, None))[2]
 
@@ -45,10 +45,10 @@ _OPTIONAL = ("email", "telephone", "address", "postal_code", "country", "adults"
 
 def _matches(record: BedfulBooking, new: NewBedfulBooking) -> bool:
     days = (
-        record.starts_at is not None
-        and record.ends_at is not None
-        and record.starts_at.date() == new.starts_at
-        and record.ends_at.date() == new.ends_at
+        record.arrival is not None
+        and record.departure is not None
+        and record.arrival.date() == new.arrival
+        and record.departure.date() == new.departure
     )
     return (
         days

@@ -62,7 +62,7 @@ def booking_body(booking: NewBedfulBooking | BedfulBookingChanges) -> dict[str, 
             value = ", ".join(str(age) for age in value)
         elif isinstance(value, tuple):
             value = list(value)
-        body[f.name] = value
+        body[_WIRE_NAMES.get(f.name, f.name)] = value
     return body
 
 
@@ -165,7 +165,15 @@ _TEXTS = (
     "name", "email", "telephone", "address", "postal_code", "country", "summary",
     "campsite_reference",
 )  # fmt: skip
-_DATES = ("created_at", "updated_at", "starts_at", "ends_at", "expires_at")
+_DATES = ("created", "modified", "arrival", "departure", "expires")
+_WIRE_NAMES = {
+    "created": "created_at",
+    "modified": "updated_at",
+    "arrival": "starts_at",
+    "departure": "ends_at",
+    "expires": "expires_at",
+}
+"""Our attribute names that Bedful spells differently (the others it spells as we do)."""
 _OPTIONAL_INTS = ("commission", "commission_net", "fees")  # only in list answers
 
 
@@ -176,7 +184,7 @@ def parse_booking(raw: object) -> BedfulBooking:
         raise UnexpectedShape("expected a booking object")
     values: dict[str, Any] = {name: _int(raw.get(name), 0) for name in _INTS}
     values.update((name, _str(raw.get(name))) for name in _TEXTS)
-    values.update((name, parse_utc(raw.get(name))) for name in _DATES)
+    values.update((name, parse_utc(raw.get(_WIRE_NAMES[name]))) for name in _DATES)
     values.update(
         (name, None if raw.get(name) is None else _int(raw[name])) for name in _OPTIONAL_INTS
     )

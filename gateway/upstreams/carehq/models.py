@@ -128,7 +128,8 @@ class CareHQRoom:
     funding_types: tuple[FundingType, ...] | None = None
     location: str | None = None
     modified: datetime | None = None
-    name_no: str | None = None
+    name: str | None = None
+    """The room's name or number, e.g. `01`."""
     rates: tuple[RoomRate, ...] | None = None
     suitable_for: tuple[CareType, ...] | None = None
 
@@ -181,7 +182,7 @@ class RoomSortKey(Word):
     CREATED = auto()
     FLOOR = auto()
     MODIFIED = auto()
-    NAME_NO = auto()
+    NAME = auto()
 
 
 class BookingSortKey(Word):
@@ -214,7 +215,7 @@ class RoomQuery:
     modified_after: datetime | None = None
     modified_before: datetime | None = None
     q: str | None = None
-    """Case-insensitive keyword, matched against `name_no`."""
+    """Case-insensitive keyword, matched against the room's `name`."""
     suitable_for: tuple[CareType, ...] | None = None
 
 

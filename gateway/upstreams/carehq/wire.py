@@ -8,7 +8,7 @@ enumeration, each pair written once). Multi-value parameters are repeated keys
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -86,7 +86,7 @@ ROOM_SORT_KEYS = Vocabulary(
         RoomSortKey.CREATED: "created",
         RoomSortKey.FLOOR: "floor",
         RoomSortKey.MODIFIED: "modified",
-        RoomSortKey.NAME_NO: "name_no",
+        RoomSortKey.NAME: "name_no",
     },
 )
 BOOKING_SORT_KEYS = Vocabulary(
@@ -125,14 +125,19 @@ def format_datetime(value: datetime) -> str:
 
 
 def attributes(fields: Collection[str], allowed: frozenset[str]) -> Pairs:
-    """`attributes=` pairs for the requested record attributes. `_id` is always returned, so
-    "id" is never sent. Unknown names are programming errors (ValueError)."""
+    """`attributes=` pairs for the requested record attributes (our names; CareHQ's are sent).
+    `_id` is always returned, so "id" is never sent. Unknown names are programming errors
+    (ValueError)."""
     if isinstance(fields, str):
         raise TypeError("fields must be a collection of names, not one string")
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"unknown CareHQ fields: {sorted(unknown)}")
-    return [("attributes", name) for name in sorted(set(fields) - {"id"})]
+    return [("attributes", name) for name in sorted(_wire(set(fields) - {"id"}))]
+
+
+def _wire(names: Iterable[str]) -> Iterator[str]:
+    return (_WIRE_NAMES.get(name, name) for name in names)
 
 
 def sort_by(sort: Sequence[Sort[E]], keys: Vocabulary[E, str]) -> Pairs:
@@ -303,7 +308,7 @@ _ROOM: dict[str, Callable[[object], object]] = {
     "funding_types": _members(FUNDING_TYPES),
     "location": _text,
     "modified": _datetime,
-    "name_no": _text,
+    "name": _text,
     "rates": _rates,
     "suitable_for": _members(CARE_TYPES),
 }
@@ -327,6 +332,8 @@ _BOOKING: dict[str, Callable[[object], object]] = {
     "service_user": _text,
     "start_date": _date,
 }
+_WIRE_NAMES = {"name": "name_no"}
+"""Our record attributes that CareHQ names differently (the others it names as we do)."""
 # The documented create answer spells three dates differently from the booking object.
 _BOOKING_ALIASES = {
     name: f"{name}_str" for name in ("start_date", "end_date", "proposed_checkout_date")
@@ -345,7 +352,7 @@ def _record(
     for name, parse in parsers.items():
         if only is not None and name not in only:
             continue
-        value = raw.get(name)
+        value = raw.get(_WIRE_NAMES.get(name, name))
         if value is None and aliases and name in aliases:
             value = raw.get(aliases[name])
         values[name] = None if value is None else parse(value)
