@@ -41,7 +41,8 @@ class ReuseResults(SchemaExtension):
             return
         lookup = await results.lookup(key)
         if lookup.data is not None:
-            execution.result = GraphQLExecutionResult(data=lookup.data, errors=None)
+            # A copy: whatever later steps do to this response's data, the kept one stays.
+            execution.result = GraphQLExecutionResult(data=dict(lookup.data), errors=None)
             yield
             return
         data: dict[str, Any] | None = None
