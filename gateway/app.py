@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -67,12 +67,13 @@ def create_app(
     tracer_provider: TracerProvider | None = None,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> FastAPI:
     """The gateway. `sandbox`: the emulators to use for upstreams that are not configured
     (tests pass their own to inspect what it saw); by default a fresh seeded one.
     `tracer_provider`: where spans go (tests); by default as the `OTEL_*` variables say.
-    `clock` (seconds, monotonic) times readiness, `wall_clock` (epoch seconds) the Bedful cache's
-    staleness: tests pass fake ones."""
+    `clock` (seconds, monotonic) and `sleep` time readiness and this process's Bedful budget,
+    `wall_clock` (epoch seconds) the Bedful cache's staleness: tests pass fake ones."""
     settings = settings or Settings.load()
     observability = Observability.from_settings(settings, tracer_provider=tracer_provider)
     if sandbox is None and (settings.carehq_is_sandbox or settings.bedful_is_sandbox):
@@ -102,7 +103,7 @@ def create_app(
                 observer=observability.upstreams,
                 health=Health("CareHQ", interval=interval, clock=clock),
             )
-            bedful_limiter = _bedful_limiter(settings, shared)
+            bedful_limiter = _bedful_limiter(settings, shared, clock=clock, sleep=sleep)
             observability.watch_budget("bedful", bedful_limiter.usage)
             bedful = BedfulClient(
                 bedful_http,
@@ -276,14 +277,23 @@ def _result_cache(
     )
 
 
-def _bedful_limiter(settings: Settings, shared: SharedRedis | None) -> RateLimiter:
-    """Bedful's budget per API key: in this process, or in Redis for every process."""
+def _bedful_limiter(
+    settings: Settings,
+    shared: SharedRedis | None,
+    *,
+    clock: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+) -> RateLimiter:
+    """Bedful's budget per API key: in this process (on `clock`), or in Redis for every process
+    (on Redis's clock)."""
     windows = (
         (settings.bedful_requests_per_second, 1.0),
         (settings.bedful_requests_per_minute, 60.0),
     )
     if shared is None:
-        return SlidingWindowLimiter(windows, write_reserve=BEDFUL_WRITE_RESERVE)
+        return SlidingWindowLimiter(
+            windows, write_reserve=BEDFUL_WRITE_RESERVE, clock=clock, sleep=sleep
+        )
     # One budget per Bedful key, named by a digest: the key itself never reaches Redis.
     account = f"{settings.bedful_base_url or 'sandbox'} {settings.bedful_key()}"
     digest = hashlib.sha256(account.encode()).hexdigest()[:16]

@@ -6,9 +6,10 @@ and look at what the sandbox saw (`sandbox.carehq.calls(...)`, `sandbox.bedful.c
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +86,13 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def start_gateway(
-    sandbox: Sandbox, settings: Settings, *, clock: Callable[[], float] = time.monotonic
+    sandbox: Sandbox,
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> AsyncIterator[Gateway]:
-    app = create_app(settings, sandbox=sandbox, clock=clock)
+    app = create_app(settings, sandbox=sandbox, clock=clock, sleep=sleep)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

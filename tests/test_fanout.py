@@ -8,6 +8,7 @@ import asyncio
 from gateway.sandbox import Sandbox
 from gateway.schema.stays.queries import MAX_SITE_IDS
 from tests.conftest import Gateway, make_settings, start_gateway
+from tests.upstreams.builders import SteppedClock
 
 STAYS = """
 query Stays($sites: [ID!]) {
@@ -31,13 +32,19 @@ async def test_too_many_site_ids_are_refused_before_any_call(
 
 async def test_a_failed_site_call_cancels_the_calls_not_sent_yet(sandbox: Sandbox) -> None:
     """At Bedful's pace the 20 site calls would take 5 s; the first one fails, the request is
-    answered with that failure, and none of the others is ever sent."""
+    answered with that failure, and none of the others is ever sent (the gateway's Bedful budget
+    runs on a fake clock that the test moves on 2.5 s past the answer)."""
     sandbox.bedful.inject("error", status=400, times=1)
     settings = make_settings(bedful_requests_per_second=5, bedful_requests_per_minute=100)
-    async for gateway in start_gateway(sandbox, settings):
-        body = await gateway.execute(STAYS, {"sites": [str(n) for n in range(1, 21)]})
-        assert body["errors"][0]["extensions"]["upstream"] == "BEDFUL"
+    clock = SteppedClock()
+    async for gateway in start_gateway(sandbox, settings, clock=clock, sleep=clock.sleep):
+        answer = asyncio.ensure_future(
+            gateway.execute(STAYS, {"sites": [str(n) for n in range(1, 21)]})
+        )
+        await clock.run(answer)
+        assert answer.result()["errors"][0]["extensions"]["upstream"] == "BEDFUL"
         seen_at_answer = len(sandbox.bedful.requests)
-        await asyncio.sleep(2.5)  # long enough for the next two windows' calls to go out
+        # long enough for the next two windows' calls to go out
+        await clock.run(asyncio.ensure_future(clock.sleep(2.5)))
     assert seen_at_answer <= 4  # the first second's reads (one slot is kept for writes)
     assert len(sandbox.bedful.requests) == seen_at_answer
