@@ -74,7 +74,7 @@ def deployment() -> Iterator[Deployment]:
             "CAREHQ_API_SECRET": credentials.CAREHQ_API_SECRET,
             "BEDFUL_BASE_URL": f"{sandbox}/bedful",
             "BEDFUL_API_KEY": credentials.BEDFUL_API_KEY,
-            "BEDFUL_TIMEOUT_SECONDS": "60",  # 60 reads at 5/s take 12 s: none may give up
+            "BEDFUL_TIMEOUT_SECONDS": "60",  # 20 reads at 5/s take 4 s: none may give up
             "GATEWAY_REDIS_URL": redis.url,
             "GATEWAY_PROCESSES": "3",  # 2 workers + 1: each one's share while Redis is down
         }
@@ -167,11 +167,13 @@ def test_redis_stopped_mid_run_then_restarted(deployment: Deployment) -> None:
         assert httpx.get(f"{base}/readyz", timeout=10).json()["redis"] == "ok"
 
 
-def test_sixty_reads_over_two_processes_keep_to_bedfuls_limits(deployment: Deployment) -> None:
+def test_twenty_reads_over_two_processes_keep_to_bedfuls_limits(deployment: Deployment) -> None:
+    """Each of the three processes on its own would send 4 reads a second (one slot of 5 is
+    kept for writes): 12 at once. Sharing the budget through Redis, Bedful sees at most 5."""
     first = deployment.gateways[0]
-    listing = data(first, "{ bedfulBookings(limit: 60) { id } }")["bedfulBookings"]
+    listing = data(first, "{ bedfulBookings(limit: 20) { id } }")["bedfulBookings"]
     ids = [booking["id"] for booking in listing]
-    assert len(ids) == 60
+    assert len(ids) == 20
     seen_before = len(deployment.bedful_requests())
 
     bodies = spread(deployment, [(READ, {"id": booking_id}) for booking_id in ids])
@@ -179,7 +181,7 @@ def test_sixty_reads_over_two_processes_keep_to_bedfuls_limits(deployment: Deplo
     assert [body["data"]["bedfulBooking"]["id"] for body in bodies] == ids, bodies
     calls = deployment.bedful_requests()[seen_before:]
     reads = [r for r in calls if r["path"].startswith("/bookings")]
-    assert len(reads) >= 60
+    assert len(reads) >= 20
     assert [r["status"] for r in calls].count(429) == 0
     arrivals = sorted(r["at"] for r in calls)
     assert max(sum(a <= t < a + 1.0 for t in arrivals) for a in arrivals) <= 5
