@@ -120,12 +120,12 @@ def create_app(
                 on_lookup=observability.cache_lookups("bedful"),
             )
             stack.push_async_callback(bedful_reads.aclose)  # before the HTTP clients close
+            app.state.idempotency = observability.idempotency(
+                InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
+            )
             app.state.upstreams = Upstreams(
                 carehq=carehq,
                 bedful=bedful,
-                idempotency=observability.idempotency(
-                    InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
-                ),
                 locks=(
                     LocalKeyedLocks()
                     if shared is None
@@ -149,7 +149,9 @@ def create_app(
 
     async def context_getter(request: Request) -> GatewayContext:
         # `caller` is set by the router once it has authenticated the request.
-        return GatewayContext(upstreams=request.app.state.upstreams)
+        return GatewayContext(
+            upstreams=request.app.state.upstreams, idempotency=request.app.state.idempotency
+        )
 
     schema = build_schema(
         max_depth=settings.gateway_max_query_depth,

@@ -1,9 +1,11 @@
 """The per-request context every resolver sees as `info.context`.
 
 It carries the process-wide upstream clients (shared httpx connection pools and rate limiters:
-built once by the app's lifespan) and this request's own read layer (`gateway.reads`), so that the
-batching of one request never leaks into another (a cached booking must not be shown to the next
-caller). Resolvers read through `reads` only; the clients are used directly for writes.
+built once by the app's lifespan), the process-wide store of idempotency keys (`idempotency`,
+what creates with an `idempotencyKey` claim: not an upstream), and this request's own read layer
+(`gateway.reads`), so that the batching of one request never leaks into another (a cached
+booking must not be shown to the next caller). Resolvers read through `reads` only; the clients
+are used directly for writes.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ class Upstreams:
 
     carehq: CareHQClient
     bedful: BedfulClient
-    idempotency: IdempotencyStore
     carehq_reads: CareHQSource
     bedful_reads: BedfulSource
     locks: KeyedLocks = field(default_factory=LocalKeyedLocks)  # one cancel per booking
@@ -44,6 +45,7 @@ class Upstreams:
 @dataclass(eq=False)
 class GatewayContext(BaseContext):
     upstreams: Upstreams
+    idempotency: IdempotencyStore  # one per process, like `upstreams`: see gateway.idempotency
     caller: str = "anonymous"  # scopes idempotency keys: see gateway.auth.caller_of
     partial_errors: list[GraphQLError] = field(default_factory=list)
 

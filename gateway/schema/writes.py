@@ -156,7 +156,7 @@ async def create_once(
         if key is None:
             return await create()
         return await run_once(
-            info.context.upstreams.idempotency,
+            info.context.idempotency,
             scope=f"{scope}/{info.context.caller}",  # one caller's keys never meet another's
             key=key,
             payload=payload,
