@@ -21,19 +21,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.schema.errors import Unauthenticated
+
+__all__ = ["ANONYMOUS", "Authenticator", "Unauthenticated", "bearer_token", "caller_digest"]
+
 ANONYMOUS = "anonymous"
 
 # RFC 6750 section 2.1: `Bearer` (any case), one or more spaces, a b64token.
 _BEARER = re.compile(r"bearer +([A-Za-z0-9\-._~+/]+=*) *", re.IGNORECASE)
-
-
-class Unauthenticated(Exception):
-    """The request needs a valid bearer token and does not carry one; the message says why
-    (never echoing what was sent)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def bearer_token(authorization: Sequence[str]) -> str | None:

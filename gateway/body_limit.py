@@ -14,7 +14,7 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.schema.errors import ErrorCode
+from gateway.schema.errors import ErrorCode, error_body
 
 
 class _TooLarge(Exception):
@@ -64,9 +64,7 @@ class BodyLimit:
         message = (
             f"The request body is larger than {self.max_bytes:,} bytes (GATEWAY_MAX_BODY_BYTES)."
         )
-        body = json.dumps(
-            {"errors": [{"message": message, "extensions": {"code": ErrorCode.BAD_REQUEST.value}}]}
-        ).encode()
+        body = json.dumps(error_body(ErrorCode.BAD_REQUEST, message)).encode()
         await send(
             {
                 "type": "http.response.start",

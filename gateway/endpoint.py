@@ -32,7 +32,7 @@ from gateway.context import GatewayContext
 from gateway.graphiql import SelfHostedGraphQLRouter
 from gateway.media import GRAPHQL_RESPONSE, JSON, response_media_type
 from gateway.persisted import PersistedDocumentError, PersistedDocuments
-from gateway.schema.errors import ErrorCode
+from gateway.schema.errors import ErrorCode, error_body
 from gateway.schema.limits import document_problem, variables_problem
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
         except Unauthenticated as error:
             raise RequestError(
                 401,
-                ErrorCode.UNAUTHENTICATED,
+                error.code,
                 error.message,
                 headers={"WWW-Authenticate": 'Bearer realm="gateway"'},
             ) from None
@@ -267,9 +267,8 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
         )
 
     def error_response(self, error: RequestError) -> Response:
-        body = {"errors": [{"message": error.message, "extensions": {"code": error.code.value}}]}
         return Response(
-            json.dumps(body),
+            json.dumps(error_body(error.code, error.message)),
             status_code=error.status,
             media_type=_media_type.get(),
             headers=error.headers,

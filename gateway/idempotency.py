@@ -195,7 +195,7 @@ async def run_once(
     record_id: Callable[[R], str],
     unknown: type[BaseException] | tuple[type[BaseException], ...],
     poll_seconds: float = 0.05,
-    wait_seconds: float = WAIT_FOR_IN_FLIGHT_SECONDS,
+    wait_seconds: float | None = None,
     clock: Callable[[], float] = time.time,
 ) -> R:
     """Creates at most once per (scope, key): see the module docstring.
@@ -204,11 +204,14 @@ async def run_once(
     record an unknown-outcome create (sent at `attempted_at`, epoch seconds) may have made
     (None: it was not made); `unknown` is the exception class(es) meaning "the outcome is
     unknown". A cancelled create counts as unknown too: the request may already be on the wire.
-    Any other failure of `create` frees the key (nothing was created).
+    Any other failure of `create` frees the key (nothing was created). A request finding the key
+    in flight waits `wait_seconds` for it (default: `WAIT_FOR_IN_FLIGHT_SECONDS`, read at each
+    call) before `IdempotencyKeyBusy`.
     """
     digest = fingerprint(payload)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_seconds
+    wait = WAIT_FOR_IN_FLIGHT_SECONDS if wait_seconds is None else wait_seconds
+    deadline = loop.time() + wait
     delay = poll_seconds
     while True:
         claim = await _claim(store, scope, key, digest)

@@ -3,14 +3,17 @@ is pointed at it with the same settings it would get for the real CareHQ and Bed
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from gateway import idempotency
 from gateway.sandbox import Sandbox, credentials
-from tests.conftest import make_settings, start_gateway
+from tests.conftest import make_settings, only_error, start_gateway
 from tests.processes import start_gateway_process
+from tests.test_mutations_bedful import CREATE, booking_input
 
 MIXED = "{ rooms(perPage: 2) { items { nameNo } } bedfulBookings(limit: 2) { id } }"
 
@@ -97,3 +100,37 @@ async def test_a_slow_upstream_times_out_and_the_other_still_answers(upstreams: 
         seen = (await admin.get("/_sandbox/bedful/requests")).json()[earlier:]
     assert seen
     assert [call["status"] for call in seen] == [None] * len(seen)
+
+
+async def test_a_key_still_in_use_is_its_own_coded_error_then_returns_the_booking(
+    upstreams: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bedful takes 3 s to answer a create; a second request with the same key stops waiting
+    for it (after 0.2 s here, 30 s by default) with `IDEMPOTENCY_KEY_IN_USE`, not as an upstream
+    outage, and sends Bedful nothing. Retried once the first has finished, the key returns the
+    booking the first made."""
+    monkeypatch.setattr(idempotency, "WAIT_FOR_IN_FLIGHT_SECONDS", 0.2)
+    async with httpx.AsyncClient(base_url=upstreams) as admin:
+        fault = {"kind": "slow", "delay_ms": 3000, "methods": ["POST"], "times": 1}
+        (await admin.post("/_sandbox/bedful/faults", json=fault)).raise_for_status()
+        earlier = len((await admin.get("/_sandbox/bedful/requests")).json())
+
+        async def creates_seen() -> int:
+            seen = (await admin.get("/_sandbox/bedful/requests")).json()[earlier:]
+            return sum(call["method"] == "POST" for call in seen)
+
+        variables = {"input": booking_input(idempotencyKey="stay-in-use", startsAt="2031-09-01")}
+        variables["input"]["endsAt"] = "2031-09-03"
+        async for gateway in start_gateway(Sandbox(), make_settings(**real_settings(upstreams))):
+            first = asyncio.ensure_future(gateway.data(CREATE, variables))
+            for _ in range(200):  # until Bedful has the first create (and sits on it for 3 s)
+                if await creates_seen():
+                    break
+                await asyncio.sleep(0.02)
+            error = only_error(await gateway.execute(CREATE, variables))
+            created = (await first)["createBedfulBooking"]
+            again = (await gateway.data(CREATE, variables))["createBedfulBooking"]
+        assert await creates_seen() == 1
+    assert error["extensions"] == {"code": "IDEMPOTENCY_KEY_IN_USE"}
+    assert "Retry with the same key once it has finished" in error["message"]
+    assert again["id"] == created["id"]

@@ -2,8 +2,9 @@
 decides which.
 
     code                    raised for
-    UNAUTHENTICATED         the request has no valid bearer token and tokens are configured
-                            (HTTP 401, before anything executes: `gateway.endpoint`)
+    UNAUTHENTICATED         `Unauthenticated`: the request has no valid bearer token and tokens
+                            are configured (HTTP 401, before anything executes: `gateway.auth`
+                            raises it, `gateway.endpoint` answers it)
     BAD_REQUEST             the HTTP request is not a GraphQL request the gateway serves: a body
                             that is not a JSON object, a parameter given twice, another method
                             or content type, no query (HTTP 4xx, before anything executes)
@@ -18,16 +19,24 @@ decides which.
                             that does not parse or validate, an upstream 400/422
                             (`UpstreamInvalidRequest`); `extensions.fields` names the input fields
     NOT_FOUND               `NotFound`: a mutation names a booking or room that does not exist
-    UPSTREAM_UNAVAILABLE    `UpstreamUnavailable` and its subclasses (timeout, unknown outcome)
+    UPSTREAM_UNAVAILABLE    `UpstreamUnavailable` and its subclasses (timeout, unknown outcome);
+                            `UpstreamListIncomplete`: a list answer may have left records out
     UPSTREAM_RATE_LIMITED   `UpstreamRateLimited`
     UPSTREAM_AUTH           `UpstreamAuthError`: the gateway's credentials were refused
     IDEMPOTENCY_UNAVAILABLE `IdempotencyUnavailable`: a create with an `idempotencyKey` while
                             the shared store of keys (Redis) is unreachable; nothing was created
+    IDEMPOTENCY_KEY_IN_USE  `IdempotencyKeyInUse`: another request with the same `idempotencyKey`
+                            is still running after this one waited for it; this one created
+                            nothing. Retry with the same key once that one has finished: the key
+                            then returns the booking it made
     INTERNAL_SERVER_ERROR   anything else: a bug. The message is masked; the log has the details.
 
 `extensions.upstream` (`CAREHQ` / `BEDFUL`) is set whenever an upstream is involved.
 Resolvers raise; they never build `GraphQLError`s themselves. A resolver that still has data to
 return after a partial failure (`stays`) reports the failure with `report_partial_failure`.
+The HTTP layer (below which this module sits) raises the same exceptions or names an
+`ErrorCode`, and answers with `error_body`; no module but this one writes a code
+(`tests/test_error_codes.py` checks).
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"
     UPSTREAM_AUTH = "UPSTREAM_AUTH"
     IDEMPOTENCY_UNAVAILABLE = "IDEMPOTENCY_UNAVAILABLE"
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -105,6 +115,31 @@ class IdempotencyUnavailable(GatewayError):
     """The key of a create cannot be checked just now (see `gateway.schema.writes`)."""
 
     code = ErrorCode.IDEMPOTENCY_UNAVAILABLE
+
+
+class IdempotencyKeyInUse(GatewayError):
+    """Another request with the key of a create is still running (see `gateway.schema.writes`)."""
+
+    code = ErrorCode.IDEMPOTENCY_KEY_IN_USE
+
+
+class UpstreamListIncomplete(GatewayError):
+    """An upstream's list answer held as many records as the gateway asked for: there may be
+    more than it returned (`extensions.upstream` names the upstream)."""
+
+    code = ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+class Unauthenticated(GatewayError):
+    """The request needs a valid bearer token and does not carry one; the message says why
+    (never echoing what was sent). Raised by `gateway.auth` before anything executes."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+def error_body(code: ErrorCode, message: str) -> dict[str, Any]:
+    """The JSON body of an error the HTTP layer answers before anything executes."""
+    return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
 
 
 _INTERNAL_MESSAGE = (

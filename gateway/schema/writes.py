@@ -26,13 +26,14 @@ import strawberry
 from strawberry.types.base import get_object_definition
 
 from gateway.idempotency import (
+    WAIT_FOR_IN_FLIGHT_SECONDS,
     IdempotencyKeyBusy,
     IdempotencyKeyReused,
     IdempotencyStoreUnavailable,
     run_once,
 )
 from gateway.locks import LockBusy
-from gateway.schema.errors import BadUserInput, IdempotencyUnavailable
+from gateway.schema.errors import BadUserInput, IdempotencyKeyInUse, IdempotencyUnavailable
 from gateway.schema.validation import Problems
 from gateway.upstreams.errors import (
     Upstream,
@@ -49,7 +50,10 @@ IDEMPOTENCY_KEY_DESCRIPTION = (
     "Optional, up to 255 characters; use a fresh random value (a UUID) per booking the user "
     "means to make. Sending the same key again with the same input returns the booking the "
     "first call made (its current state) instead of creating another one, also while the first "
-    "call is still running; the same key with different input is a `BAD_USER_INPUT` error "
+    "call is still running (should it still run after "
+    f"{WAIT_FOR_IN_FLIGHT_SECONDS:g} s, the error is "
+    "`IDEMPOTENCY_KEY_IN_USE`: retry with the same key once it has finished); the same key "
+    "with different input is a `BAD_USER_INPUT` error "
     "naming `idempotencyKey`. Keys are remembered for 24 hours, per caller (API token). "
     "When a create fails with `UPSTREAM_UNAVAILABLE` because its outcome is unknown, "
     "retrying with the same key is safe: the gateway first looks for the booking the failed "
@@ -178,10 +182,10 @@ async def create_once(
             "unreachable), so nothing was created. Retry with the same key in a few seconds."
         ) from error
     except IdempotencyKeyBusy as error:
-        raise UpstreamUnavailable(
-            upstream,
-            f"An earlier request with this idempotencyKey is still waiting for {upstream.label}; "
-            "retry with the same key in a few seconds.",
+        raise IdempotencyKeyInUse(
+            f"Another request with this idempotencyKey is still running (waiting for "
+            f"{upstream.label}), so this one created nothing. Retry with the same key once it "
+            "has finished: the same key then returns the booking it made."
         ) from error
     except WriteOutcomeUnknown as error:
         advice = (

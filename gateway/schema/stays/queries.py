@@ -24,7 +24,7 @@ from gateway.schema import selection
 from gateway.schema.bedful.types import BedfulBooking
 from gateway.schema.carehq.inputs import RoomFilterArgument
 from gateway.schema.carehq.types import BOOKING_NEEDS, Booking, Room
-from gateway.schema.errors import ErrorCode, GatewayError, report_partial_failure
+from gateway.schema.errors import UpstreamListIncomplete, report_partial_failure
 from gateway.schema.stays.availability import available_rooms
 from gateway.schema.stays.types import BookingSystem, Stay
 from gateway.schema.validation import MAX_WINDOW_DAYS, Problems
@@ -46,12 +46,6 @@ _TO = "The day after the window (exclusive): nights up to, not including, `to`."
 
 MAX_SITE_IDS = 20
 """`siteIds` makes one Bedful request per site, and Bedful allows 100 a minute for every user."""
-
-
-class BedfulListTruncated(GatewayError):
-    """A Bedful list answer held exactly `limit` bookings: there may be more than it returned."""
-
-    code = ErrorCode.UPSTREAM_UNAVAILABLE
 
 
 @strawberry.type
@@ -195,7 +189,7 @@ async def _bedful_stays(
     if found.cut_at is not None:
         report_partial_failure(
             info,
-            BedfulListTruncated(
+            UpstreamListIncomplete(
                 f"Bedful returned {found.cut_at} bookings, the most the gateway asks for in one "
                 "request (Bedful has no paging): Bedful stays may be missing. Narrow the "
                 "list with `siteIds`.",
