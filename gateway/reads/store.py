@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from cachetools import TLRUCache
 
-__all__ = ["CacheStore", "Entry", "Invalidated", "MemoryStore"]
+__all__ = ["CacheStore", "Entry", "Invalidated", "MemoryStore", "Stamp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,14 @@ class Entry:
     version: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """Which entry a key holds (`Entry.version`) and when it was fetched, without its value."""
+
+    version: str
+    fetched_at: float
+
+
 Invalidated = Callable[[Collection[str], Collection[str]], None]
 """`(keys, tags)`: a listener for invalidations made elsewhere (another process)."""
 
@@ -45,6 +53,11 @@ Invalidated = Callable[[Collection[str], Collection[str]], None]
 class CacheStore(Protocol):
     async def get(self, key: str) -> Entry | None:
         """The entry, or None when there is none (never set, expired, evicted, invalidated)."""
+        ...
+
+    async def stamp(self, key: str) -> Stamp | None:
+        """The stamp of the entry `get` would answer, without reading its value (cheap for a
+        shared store, where a value is a whole list to decode); None as for `get`."""
         ...
 
     async def set(self, key: str, entry: Entry, *, ttl: float) -> None:
@@ -90,6 +103,10 @@ class MemoryStore:
     async def get(self, key: str) -> Entry | None:
         kept = self._entries.get(key)
         return kept[0] if kept is not None else None
+
+    async def stamp(self, key: str) -> Stamp | None:
+        entry = await self.get(key)
+        return Stamp(entry.version, entry.fetched_at) if entry is not None else None
 
     async def set(self, key: str, entry: Entry, *, ttl: float) -> None:
         if entry.weight <= self._entries.maxsize:

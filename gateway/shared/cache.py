@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Collection
@@ -34,7 +35,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from gateway.reads.store import Entry, Invalidated
+from gateway.reads.store import Entry, Invalidated, Stamp
 from gateway.shared.connection import SharedRedis, SharedStateUnavailable
 
 __all__ = ["Codec", "RedisCacheStore"]
@@ -44,6 +45,9 @@ logger = logging.getLogger("gateway.redis")
 V = TypeVar("V")
 
 RESUBSCRIBE_SECONDS = 1.0
+
+_STAMP_BYTES = 127  # enough for `{"fetched_at":<float>,"version":"<32 hex>"`
+_STAMP = re.compile(r'\{"fetched_at":([-+.0-9eE]+),"version":"([0-9a-f]+)"')
 
 # KEYS[1] the entry; ARGV[1] its JSON, ARGV[2] fetched_at, ARGV[3] ttl (ms), ARGV[4] the
 # prefix of invalidation times, ARGV[5] the prefix of tag sets, ARGV[6] the entry's key, ARGV[7..]
@@ -148,14 +152,31 @@ class RedisCacheStore:
             logger.warning("read cache: an entry in Redis does not decode; treated as a miss")
             return None
 
+    async def stamp(self, key: str) -> Stamp | None:
+        try:
+            await self._flush_pending()
+            head = await self._redis.run(
+                "read cache", lambda c: c.getrange(self._entries + key, 0, _STAMP_BYTES)
+            )
+        except SharedStateUnavailable:
+            return None
+        # JSON with ensure_ascii: a cut never splits a character.
+        found = _STAMP.match(head) if isinstance(head, str) else None
+        if found is None:  # none, or written by an older gateway (no version): a miss
+            return None
+        try:
+            return Stamp(found.group(2), float(found.group(1)))
+        except ValueError:
+            return None
+
     async def set(self, key: str, entry: Entry, *, ttl: float) -> None:
         raw = json.dumps(
-            {
-                "value": self._codec.encode(entry.value),
+            {  # the stamp first, so that `stamp` reads a few bytes instead of the whole value
                 "fetched_at": entry.fetched_at,
+                "version": entry.version,
                 "weight": entry.weight,
                 "tags": sorted(entry.tags),
-                "version": entry.version,
+                "value": self._codec.encode(entry.value),
             },
             separators=(",", ":"),
         )

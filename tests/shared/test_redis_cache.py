@@ -114,3 +114,22 @@ async def test_without_redis_reads_miss_and_invalidations_wait_for_its_return(
     own_redis_server.resume()
     assert await cache.get("booking:7") is None  # the invalidation was made on its return
     await client.aclose()
+
+
+async def test_a_stamp_names_the_entry_without_reading_its_value(
+    two: tuple[RedisCacheStore, RedisCacheStore],
+) -> None:
+    first, second = two
+    entry = Entry(list(range(5000)), 999.25, 5000, frozenset({"site:1"}))
+    await first.set("list:site=1", entry, ttl=10)
+    stamp = await second.stamp("list:site=1")
+    assert stamp is not None
+    assert (stamp.version, stamp.fetched_at) == (entry.version, 999.25)
+    replaced = Entry([1], 999.25, 1)  # fetched at the same instant: still another entry
+    await first.set("list:site=1", replaced, ttl=10)
+    now = await second.stamp("list:site=1")
+    assert now is not None
+    assert now.version == replaced.version
+    await second.invalidate(tags={"site:1"})
+    assert await first.stamp("list:site=1") is None
+    assert await first.stamp("missing") is None

@@ -150,15 +150,15 @@ class BedfulSource:
             return False
         store = self._store
         if len(served) == 1:  # the usual case: no tasks to make
-            entries = [await store.get(served[0].key)]
+            stamps = [await store.stamp(served[0].key)]
         else:  # a shared store answers over the network: ask for them all at once
-            entries = await gather_or_cancel(store.get(item.key) for item in served)
+            stamps = await gather_or_cancel(store.stamp(item.key) for item in served)
         now = self._clock()
         ages: list[float] = []
-        for item, entry in zip(served, entries, strict=True):
-            if entry is None or entry.version != item.version:
+        for item, stamp in zip(served, stamps, strict=True):
+            if stamp is None or stamp.version != item.version:
                 return False
-            ages.append(now - entry.fetched_at)
+            ages.append(now - stamp.fetched_at)
             if ages[-1] >= self.max_staleness:
                 return False
         for item, age in zip(served, ages, strict=True):
