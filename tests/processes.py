@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +51,7 @@ def start_gateway_process(
         stderr=subprocess.STDOUT,
         text=True,
         env={**clean_env(), **(env or {})},
+        start_new_session=True,  # its own process group: a failed start is killed whole
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -59,7 +62,10 @@ def start_gateway_process(
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            # The group, workers included: a worker left holding stdout would block the read
+            # below for good (the suite then stalls until its stuck-test timeout).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             output = process.stdout.read() if process.stdout else ""
             raise AssertionError(f"gateway {' '.join(args)} did not start:\n{output}")
         time.sleep(0.1)
