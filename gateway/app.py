@@ -38,6 +38,7 @@ from gateway.persisted import PersistedDocuments
 from gateway.reads import BedfulSource, CareHQSource
 from gateway.reads.results import ResultCache
 from gateway.reads.store import CacheStore, MemoryStore
+from gateway.route import graphql_route
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -170,7 +171,7 @@ def create_app(
         assets_url="/graphiql-assets",
         multipart_uploads_enabled=False,
     )
-    app.include_router(router, prefix="/graphql")
+    app.router.routes.insert(0, graphql_route("/graphql", router, context_getter))
     app.state.sandbox = sandbox  # the built-in emulators, if any: for inspection
     if settings.gateway_graphiql:
         mount_graphiql_assets(app, "/graphiql-assets")
