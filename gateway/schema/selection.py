@@ -22,6 +22,7 @@ document is not worked out again on later requests either.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import typing
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -139,16 +140,24 @@ def current(info: strawberry.Info[Any, Any]) -> list[Selection]:
     """The sub-selections of the field being resolved (all of its merged nodes)."""
     # Strawberry's Info has no public accessor for the field nodes, and `selected_fields`
     # converts them afresh on every call.
-    key = _SameNodes(info._raw_info.field_nodes)
-    found = _CURRENT.get(key)
-    if found is None:
+    nodes = info._raw_info.field_nodes
+    last_nodes, last_found = _LAST
+    # The next item of the same list: the same nodes (in a new list each time).
+    if len(nodes) == len(last_nodes) and all(map(operator.is_, nodes, last_nodes)):
+        found: _Selections = last_found
+        return found
+    key = _SameNodes(nodes)
+    cached = _CURRENT.get(key)
+    if cached is None:
         found = _CURRENT[key] = _Selections(
             sub for node in info.selected_fields for sub in node.selections
         )
         if len(_CURRENT) > FIELDS_CACHED:
             _CURRENT.popitem(last=False)
     else:
+        found = cached
         _CURRENT.move_to_end(key)
+    _LAST[:] = (key.nodes, found)
     return found
 
 
@@ -207,6 +216,7 @@ class _SameNodes:
 
 
 _CURRENT: OrderedDict[_SameNodes, _Selections] = OrderedDict()  # least recently used first
+_LAST: list[Any] = [(), None]  # (field nodes, their selections) of the latest call
 
 
 class _AnyType(frozenset[str]):
