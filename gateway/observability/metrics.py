@@ -60,6 +60,8 @@ class Metrics:
         self._max_operations = max_operations
         self._operations: set[str] = set()
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._request_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._upstream_series: dict[tuple[str, ...], tuple[Any, Any, Any]] = {}
         r = self.registry
         self.requests = Counter(
             "gateway_graphql_requests",
@@ -137,10 +139,10 @@ class Metrics:
                 self.child(self.request_duration, "none", "error").observe(seconds)
             return  # otherwise the GraphiQL page: not a GraphQL request
         for op in operations:
-            operation = self.operation_label(op)
             outcome = "error" if status >= 400 else op.outcome
-            self.child(self.requests, operation, op.type, outcome).inc()
-            self.child(self.request_duration, operation, outcome).observe(seconds)
+            requests, duration = self.request_series(self.operation_label(op), op.type, outcome)
+            requests.inc()
+            duration.observe(seconds)
             for code in op.error_codes:
                 self.child(self.errors, code if _CODE.fullmatch(code) else "OTHER").inc()
 
@@ -165,6 +167,33 @@ class Metrics:
         if found is None:
             found = self._children[key] = metric.labels(*values)
         return cast(M, found)
+
+    def request_series(self, operation: str, op_type: str, outcome: str) -> tuple[Any, Any]:
+        """The request counter and duration histogram of one label set, bound once: one dict
+        lookup per request instead of a `labels` call (or a cache lookup) per metric."""
+        key = (operation, op_type, outcome)
+        found = self._request_series.get(key)
+        if found is None:
+            found = self._request_series[key] = (
+                self.requests.labels(operation, op_type, outcome),
+                self.request_duration.labels(operation, outcome),
+            )
+        return found
+
+    def upstream_series(
+        self, upstream: str, method: str, route: str, status_class: str, outcome: str
+    ) -> tuple[Any, Any, Any]:
+        """An upstream call's counter, duration histogram and budget-wait histogram, bound
+        once per label set (see `request_series`)."""
+        key = (upstream, method, route, status_class, outcome)
+        found = self._upstream_series.get(key)
+        if found is None:
+            found = self._upstream_series[key] = (
+                self.upstream_calls.labels(upstream, method, route, status_class, outcome),
+                self.upstream_duration.labels(upstream, method, route, outcome),
+                self.budget_wait.labels(upstream),
+            )
+        return found
 
     def cache_lookup(self, cache: str, result: str) -> None:
         """For read caches: `result` is `hit`, `miss` or `stale`; `cache` a fixed name."""

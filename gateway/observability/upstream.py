@@ -103,13 +103,14 @@ class ObserveUpstreams:
             return
         m, upstream = self._metrics, LABELS[stats.upstream]
         method, route = stats.method, stats.route
-        m.child(
-            m.upstream_calls, upstream, method, route, status_class(stats.status), outcome
-        ).inc()
-        m.child(m.upstream_duration, upstream, method, route, outcome).observe(seconds)
+        calls, duration, budget_wait = m.upstream_series(
+            upstream, method, route, status_class(stats.status), outcome
+        )
+        calls.inc()
+        duration.observe(seconds)
         if stats.retries:
             m.child(m.upstream_retries, upstream, method, route).inc(stats.retries)
-        m.child(m.budget_wait, upstream).observe(stats.budget_wait)
+        budget_wait.observe(stats.budget_wait)
 
 
 def _describe(span: trace.Span, stats: CallStats, outcome: str) -> None:
