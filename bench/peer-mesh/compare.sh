@@ -4,8 +4,14 @@
 #
 #   GATEWAY=../main/.venv/bin/gateway ./compare.sh          (from this folder, after `npm ci`)
 #
-# Settings (environment): GATEWAY (path of `gateway`), DURATION (8), WARMUP (5), LATENCIES ("0 20"),
-# CONNS ("10 1"), PAIRS ("ours:mesh" query names in queries/), OUT (results/<UTC time>), SANDBOX_ARGS
+# By default it measures what issue #10 asks for, in about 15 minutes: 0 ms and 20 ms of upstream
+# latency at 10 connections on all six questions, and 1 connection at 0 ms on the bookings page,
+# each cell with the direct upstream call (the floor) first.
+#
+# Settings (environment): GATEWAY (path of `gateway`), DURATION (8), WARMUP (5), CELLS ("0:10 20:10
+# 0:1", latency-ms:connections), PAIRS ("ours:mesh" query names in queries/, for cells of several
+# connections), PAIRS_1CONN (bookings-page only, for 1-connection cells), LATENCIES and CONNS (instead
+# of CELLS: every combination, e.g. LATENCIES=0 CONNS=10), OUT (results/<UTC time>), SANDBOX_ARGS
 # (extra `gateway sandbox` flags), OURS_ENV (extra environment for `gateway serve`), OURS_ARGS (extra
 # `gateway serve` flags, e.g. "--workers 2").
 # Needs from the sandbox: a way to switch off CareHQ signature checks (Mesh cannot sign) and every
@@ -14,8 +20,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 GATEWAY=${GATEWAY:?path of the gateway executable}
 SANDBOX_PORT=${SANDBOX_PORT:-8100}; MESH_PORT=${MESH_PORT:-4000}; OURS_PORT=${OURS_PORT:-8000}
-DURATION=${DURATION:-8}; WARMUP=${WARMUP:-5}; LATENCIES=${LATENCIES:-"0 20"}; CONNS=${CONNS:-"10 1"}
+DURATION=${DURATION:-8}; WARMUP=${WARMUP:-5}; CELLS=${CELLS:-"0:10 20:10 0:1"}
+if [ -n "${LATENCIES:-}${CONNS:-}" ]; then
+  CELLS=""; for lat in ${LATENCIES:-0 20}; do for c in ${CONNS:-10 1}; do CELLS="$CELLS $lat:$c"; done; done
+fi
 PAIRS=${PAIRS:-"bookings-page:bookings-page rooms-page:rooms-page bookings-with-room:bookings-with-room-batched bookings-with-room-100:bookings-with-room-100 bedful-booking:bedful-booking mixed:mixed"}
+PAIRS_1CONN=${PAIRS_1CONN:-"bookings-page:bookings-page"}
 SANDBOX_ARGS=${SANDBOX_ARGS:-"--no-rate-limits --no-signature-check"}
 OUT=${OUT:-results/$(date -u +%Y-%m-%dT%H%M)}
 SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
@@ -76,11 +86,15 @@ direct() { # latency conns: the same CareHQ call the bookings page makes, straig
     --connections "$2" --duration "$DURATION" --warmup "$WARMUP" --cpu "sandbox=$SB_PID" \
     --label "direct carehq bookings ${1}ms" --json "$OUT/direct-carehq-bookings-${1}ms-c$2.json" >/dev/null 2>&1 || echo "failures: direct ${1}ms c$2"
 }
-for lat in $LATENCIES; do for c in $CONNS; do direct "$lat" "$c"; done; done
-for lat in $LATENCIES; do for c in $CONNS; do for pair in $PAIRS; do
-  o=${pair%%:*}; m=${pair##*:}
-  measure mesh "$m" "$lat" "$c" 1; measure ours "$o" "$lat" "$c" 1
-  measure ours "$o" "$lat" "$c" 2; measure mesh "$m" "$lat" "$c" 2
-done; done; done
+for cell in $CELLS; do
+  lat=${cell%%:*}; c=${cell##*:}
+  pairs=$PAIRS; [ "$c" = 1 ] && pairs=$PAIRS_1CONN
+  direct "$lat" "$c"
+  for pair in $pairs; do
+    o=${pair%%:*}; m=${pair##*:}
+    measure mesh "$m" "$lat" "$c" 1; measure ours "$o" "$lat" "$c" 1
+    measure ours "$o" "$lat" "$c" 2; measure mesh "$m" "$lat" "$c" 2
+  done
+done
 stop
 node report.mjs "$OUT"/*.json | tee "$OUT/table.md"
