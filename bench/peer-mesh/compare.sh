@@ -4,7 +4,7 @@
 #
 #   GATEWAY=../main/.venv/bin/gateway ./compare.sh          (from this folder, after `npm ci`)
 #
-# By default it measures what issue #10 asks for, in about 15 minutes: 0 ms and 20 ms of upstream
+# By default it measures what issue #10 asks for, in about 20 minutes: 0 ms and 20 ms of upstream
 # latency at 10 connections on all six questions, and 1 connection at 0 ms on the bookings page,
 # each cell with the direct upstream call (the floor) first.
 #
