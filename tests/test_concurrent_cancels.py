@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
+from gateway.app import create_app
+from gateway.locks import LocalKeyedLocks
 from gateway.sandbox import Sandbox
-from tests.conftest import Gateway, make_settings, start_gateway
+from tests.conftest import Gateway, make_settings, only_error, start_gateway
 from tests.test_mutations_bedful import CANCEL as CANCEL_BEDFUL
 from tests.test_mutations_bedful import stored
 from tests.test_mutations_carehq import CANCEL as CANCEL_CAREHQ
@@ -45,3 +49,25 @@ async def test_cancels_of_different_bookings_do_not_wait_for_each_other(
     await asyncio.gather(*(gateway.data(CANCEL_BEDFUL, {"id": str(n)}) for n in ids))
     updates = [call for call in sandbox.bedful.calls("POST") if call.path.endswith("/update")]
     assert sorted(call.path for call in updates) == sorted(f"/bookings/{n}/update" for n in ids)
+
+
+async def test_a_cancel_that_waits_too_long_for_another_change_is_coded_busy(
+    sandbox: Sandbox,
+) -> None:
+    """The waiting cancel changes nothing and says so with its own code, not as an outage."""
+    booking_id = stored(sandbox, status=100)
+    app = create_app(make_settings(), sandbox=sandbox)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as http,
+    ):
+        locks = LocalKeyedLocks(wait_seconds=0.05)
+        app.state.upstreams.locks = locks
+        async with locks.hold(f"bedful:booking:{booking_id}"):  # another change of it is running
+            body = await Gateway(http).execute(CANCEL_BEDFUL, {"id": str(booking_id)})
+    error = only_error(body)
+    assert error["extensions"] == {"code": "BOOKING_CHANGE_IN_PROGRESS", "upstream": "BEDFUL"}
+    assert "Retry once it has finished" in error["message"]
+    assert sandbox.bedful.calls("POST", f"/bookings/{booking_id}/update") == []

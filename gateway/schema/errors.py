@@ -29,6 +29,10 @@ decides which.
                             is still running after this one waited for it; this one created
                             nothing. Retry with the same key once that one has finished: the key
                             then returns the booking it made
+    BOOKING_CHANGE_IN_PROGRESS
+                            `BookingChangeInProgress`: another change or cancel of the same
+                            booking is still running after this one waited for it; this one
+                            changed nothing. Retry once that one has finished
     INTERNAL_SERVER_ERROR   anything else: a bug. The message is masked; the log has the details.
 
 `extensions.upstream` (`CAREHQ` / `BEDFUL`) is set whenever an upstream is involved.
@@ -77,6 +81,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_AUTH = "UPSTREAM_AUTH"
     IDEMPOTENCY_UNAVAILABLE = "IDEMPOTENCY_UNAVAILABLE"
     IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
+    BOOKING_CHANGE_IN_PROGRESS = "BOOKING_CHANGE_IN_PROGRESS"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -121,6 +126,12 @@ class IdempotencyKeyInUse(GatewayError):
     """Another request with the key of a create is still running (see `gateway.schema.writes`)."""
 
     code = ErrorCode.IDEMPOTENCY_KEY_IN_USE
+
+
+class BookingChangeInProgress(GatewayError):
+    """Another write of the same booking holds its lock (see `gateway.schema.writes`)."""
+
+    code = ErrorCode.BOOKING_CHANGE_IN_PROGRESS
 
 
 class UpstreamListIncomplete(GatewayError):

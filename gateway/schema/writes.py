@@ -33,12 +33,16 @@ from gateway.idempotency import (
     run_once,
 )
 from gateway.locks import LockBusy
-from gateway.schema.errors import BadUserInput, IdempotencyKeyInUse, IdempotencyUnavailable
+from gateway.schema.errors import (
+    BadUserInput,
+    BookingChangeInProgress,
+    IdempotencyKeyInUse,
+    IdempotencyUnavailable,
+)
 from gateway.schema.validation import Problems
 from gateway.upstreams.errors import (
     Upstream,
     UpstreamInvalidRequest,
-    UpstreamUnavailable,
     WriteOutcomeUnknown,
 )
 
@@ -122,10 +126,10 @@ async def one_at_a_time(
         async with info.context.upstreams.locks.hold(f"{upstream.value.lower()}:{record}"):
             yield
     except LockBusy as error:
-        raise UpstreamUnavailable(
-            upstream,
-            f"Another change of this {upstream.label} booking is still running; retry in a few "
-            "seconds.",
+        raise BookingChangeInProgress(
+            f"Another change of this {upstream.label} booking is still running; this one "
+            "changed nothing. Retry once it has finished.",
+            upstream=upstream.value,
         ) from error
 
 
