@@ -2,8 +2,9 @@
 
 - `client`     `CareHQClient`: every CareHQ call, and the assumed-behaviour block.
 - `auth`       signature 2.0 as an `httpx.Auth` (`CareHQSignature`, `carehq_http_client`).
-- `models`     what the client answers and takes (`CareHQBooking`, `BookingQuery`, ...).
-- `wire`       CareHQ's wire format: `filters-*` params, attributes, parsing of answers.
+- `models`     what the client answers and takes (`CareHQBooking`, `NewCareHQBooking`, ...).
+- `queries`    the list queries in our words and their `filters-*` params, side by side.
+- `wire`       CareHQ's wire format: attributes, sorts, forms, parsing of answers.
 - `ratelimit`  follows CareHQ's rate-limit headers.
 - `paging`     all pages of a list; ids in batches of one page.
 - `recovery`   finds the booking a create of unknown outcome may have made.
@@ -18,7 +19,6 @@ from gateway.upstreams.carehq.client import MAX_PER_PAGE, CareHQClient
 from gateway.upstreams.carehq.models import (
     BOOKING_FIELDS,
     ROOM_FIELDS,
-    BookingQuery,
     BookingSortKey,
     BookingType,
     CareHQBooking,
@@ -28,13 +28,13 @@ from gateway.upstreams.carehq.models import (
     NewCareHQBooking,
     Page,
     RatePeriod,
-    RoomQuery,
     RoomRate,
     RoomSortKey,
     Sort,
     YesNo,
     uk_local,
 )
+from gateway.upstreams.carehq.queries import BookingQuery, RoomQuery
 from gateway.upstreams.carehq.ratelimit import RateLimitState
 
 __all__ = [

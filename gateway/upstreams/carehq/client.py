@@ -28,7 +28,6 @@ from .auth import CareHQSignature, carehq_http_client
 from .models import (
     BOOKING_FIELDS,
     ROOM_FIELDS,
-    BookingQuery,
     BookingSortKey,
     BookingType,
     CareHQBooking,
@@ -38,26 +37,24 @@ from .models import (
     NewCareHQBooking,
     Page,
     RatePeriod,
-    RoomQuery,
     RoomRate,
     RoomSortKey,
     Sort,
     YesNo,
     uk_local,
 )
+from .queries import BookingQuery, RoomQuery, booking_filters, room_filters
 from .ratelimit import RateLimitState
 from .wire import (
     BOOKING_SORT_KEYS,
     ROOM_SORT_KEYS,
     Pairs,
     attributes,
-    booking_filters,
     format_datetime,
     new_booking_form,
     parse_booking,
     parse_page,
     parse_room,
-    room_filters,
     sort_by,
 )
 

@@ -26,7 +26,6 @@ __all__ = [
     "BOOKING_FIELDS",
     "ROOM_FIELDS",
     "UK",
-    "BookingQuery",
     "BookingSortKey",
     "BookingType",
     "CareHQBooking",
@@ -36,7 +35,6 @@ __all__ = [
     "NewCareHQBooking",
     "Page",
     "RatePeriod",
-    "RoomQuery",
     "RoomRate",
     "RoomSortKey",
     "Sort",
@@ -197,55 +195,6 @@ class BookingSortKey(Word):
 class Sort(Generic[K]):
     key: K
     descending: bool = False
-
-
-@dataclass(frozen=True)
-class RoomQuery:
-    """Room filters; None = not sent. An EMPTY tuple matches nothing (no upstream call is made).
-
-    Hashable (tuples only), so loaders can batch by it. Date-times are naive UK local time.
-    """
-
-    ids: tuple[str, ...] | None = None
-    locations: tuple[str, ...] | None = None
-    archived: YesNo | None = None
-    features: tuple[str, ...] | None = None
-    floors: tuple[int, ...] | None = None
-    funding_types: tuple[FundingType, ...] | None = None
-    modified_after: datetime | None = None
-    modified_before: datetime | None = None
-    q: str | None = None
-    """Case-insensitive keyword, matched against the room's `name`."""
-    suitable_for: tuple[CareType, ...] | None = None
-
-
-@dataclass(frozen=True)
-class BookingQuery:
-    """Booking filters; None = not sent. An EMPTY tuple matches nothing (no upstream call).
-
-    `ends_after` and `starts_before` together select the bookings overlapping a window.
-    Rates are pence. Hashable, so loaders can batch by it.
-    """
-
-    ids: tuple[str, ...] | None = None
-    locations: tuple[str, ...] | None = None
-    rooms: tuple[str, ...] | None = None
-    service_users: tuple[str, ...] | None = None
-    booking_types: tuple[BookingType, ...] | None = None
-    cancelled: YesNo | None = None
-    check_in: YesNo | None = None
-    checkout: YesNo | None = None
-    respite: YesNo | None = None
-    ends_after: date | None = None
-    """Bookings that end after this date, or have no end date."""
-    starts_before: date | None = None
-    """Bookings that start before this date."""
-    min_rate: int | None = None
-    max_rate: int | None = None
-    modified_after: datetime | None = None
-    modified_before: datetime | None = None
-    q: str | None = None
-    """Case-insensitive keyword, matched against `notes` and `checkout_notes`."""
 
 
 @dataclass(frozen=True)

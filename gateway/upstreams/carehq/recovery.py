@@ -16,12 +16,12 @@ from .client import MAX_PER_PAGE, CareHQClient
 from .models import (
     BOOKING_FIELDS,
     UK,
-    BookingQuery,
     BookingSortKey,
     CareHQBooking,
     NewCareHQBooking,
     Sort,
 )
+from .queries import BookingQuery
 
 __all__ = ["CLOCK_SLACK_SECONDS", "find_created"]
 

@@ -17,7 +17,6 @@ from gateway.upstreams.statuses import UnexpectedShape
 from gateway.upstreams.vocabulary import Vocabulary
 
 from .models import (
-    BookingQuery,
     BookingSortKey,
     BookingType,
     CareHQBooking,
@@ -27,7 +26,6 @@ from .models import (
     NewCareHQBooking,
     Page,
     RatePeriod,
-    RoomQuery,
     RoomRate,
     RoomSortKey,
     Sort,
@@ -142,78 +140,6 @@ def _wire(names: Iterable[str]) -> Iterator[str]:
 
 def sort_by(sort: Sequence[Sort[E]], keys: Vocabulary[E, str]) -> Pairs:
     return [("sort_by", ("-" if s.descending else "") + keys.wire(s.key)) for s in sort]
-
-
-def _words(vocabulary: Vocabulary[E, str], values: Iterable[E] | None) -> list[str] | None:
-    return None if values is None else [vocabulary.wire(value) for value in values]
-
-
-class _Filters:
-    """Collects `filters-*` pairs; remembers an empty list filter (it matches nothing)."""
-
-    def __init__(self) -> None:
-        self.pairs: Pairs = []
-        self.matches_nothing = False
-
-    def many(self, name: str, values: Iterable[object] | None) -> None:
-        if values is None:
-            return
-        items = [str(v) for v in values]
-        if not items:
-            self.matches_nothing = True
-        self.pairs += [(f"filters-{name}", v) for v in items]
-
-    def one(self, name: str, value: object) -> None:
-        if value is None:
-            return
-        if isinstance(value, YesNo):
-            text = YES_NO.wire(value)
-        elif isinstance(value, datetime):
-            text = format_datetime(value)
-        elif isinstance(value, date):
-            text = value.isoformat()
-        else:
-            text = str(value)
-        self.pairs.append((f"filters-{name}", text))
-
-
-def room_filters(query: RoomQuery) -> Pairs | None:
-    """The query's parameters, or None when it can match no room."""
-    f = _Filters()
-    f.many("ids", query.ids)
-    f.many("location", query.locations)
-    f.one("archived", query.archived)
-    f.many("features", query.features)
-    f.many("floor", query.floors)
-    f.many("funding_types", _words(FUNDING_TYPES, query.funding_types))
-    f.one("modified_after", query.modified_after)
-    f.one("modified_before", query.modified_before)
-    f.one("q", query.q)
-    f.many("suitable_for", _words(CARE_TYPES, query.suitable_for))
-    return None if f.matches_nothing else f.pairs
-
-
-def booking_filters(query: BookingQuery) -> Pairs | None:
-    """The query's parameters, or None when it can match no booking."""
-    f = _Filters()
-    f.many("ids", query.ids)
-    f.many("location", query.locations)
-    f.many("room", query.rooms)
-    f.many("service_user", query.service_users)
-    f.many("booking_type", _words(BOOKING_TYPES, query.booking_types))
-    f.one("cancelled", query.cancelled)
-    f.one("check_in", query.check_in)
-    f.one("checkout", query.checkout)
-    f.one("respite", query.respite)
-    # CareHQ's two date filters are named after the field they bound, not the test they make.
-    f.one("start_date", query.ends_after)  # keeps bookings that END after D (or never end)
-    f.one("end_date", query.starts_before)  # keeps bookings that START before D
-    f.one("min_rate", query.min_rate)
-    f.one("max_rate", query.max_rate)
-    f.one("modified_after", query.modified_after)
-    f.one("modified_before", query.modified_before)
-    f.one("q", query.q)
-    return None if f.matches_nothing else f.pairs
 
 
 def new_booking_form(new: NewCareHQBooking) -> dict[str, str]:
