@@ -29,6 +29,7 @@ import contextlib
 import itertools
 import logging
 import math
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -37,8 +38,10 @@ from typing import Any
 
 from gateway.shared.connection import COMMAND_TIMEOUT_SECONDS, SharedRedis, SharedStateUnavailable
 from gateway.upstreams.ratelimit import (
+    Clock,
     LimiterUsage,
     Priority,
+    Sleep,
     SlidingWindowLimiter,
     WaitExceedsDeadline,
     WindowUsage,
@@ -127,6 +130,8 @@ class RedisSlidingWindowLimiter:
         write_reserve: int = 0,
         margin: float = 0.05,
         processes: int = 1,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         if not windows or any(limit < 1 or period <= 0 for limit, period in windows):
             raise ValueError(f"invalid rate-limit windows: {windows!r}")
@@ -137,10 +142,14 @@ class RedisSlidingWindowLimiter:
         self._grant_script = redis.client.register_script(_GRANT)
         self._release_script = redis.client.register_script(_RELEASE)
         self._share = fallback_share(windows, processes)
+        self._clock = clock
+        self._sleep = sleep
         self._fallback = SlidingWindowLimiter(
             self._share,
             write_reserve=min(write_reserve, 1),
             margin=margin,
+            clock=clock,
+            sleep=sleep,
         )
         self._processes = processes
         self._queue: list[_Waiter] = []
@@ -148,25 +157,24 @@ class RedisSlidingWindowLimiter:
         self._used: tuple[int, ...] = tuple(0 for _ in windows)
         self._in_flight = 0
         self._on_fallback = False
-        self._fallback_from = 0.0  # loop time before which the fallback share sends nothing
+        self._fallback_from = 0.0  # `clock` time before which the fallback share sends nothing
 
     @asynccontextmanager
     async def slot(
         self, max_wait: float | None, *, priority: Priority = Priority.READ
     ) -> AsyncIterator[None]:
         """See `gateway.upstreams.ratelimit.RateLimiter.slot`."""
-        loop = asyncio.get_running_loop()
-        deadline = None if max_wait is None else loop.time() + max_wait
+        deadline = None if max_wait is None else self._clock() + max_wait
         send = await self._grant(priority, deadline)
         if send is None:  # Redis is unavailable: this process's share
             # Sends the shared window granted just before the outage are not in the local one:
             # the share starts once they have left the shortest window.
-            pause = self._fallback_from - loop.time()
+            pause = self._fallback_from - self._clock()
             if pause > 0:
-                if deadline is not None and loop.time() + pause > deadline:
+                if deadline is not None and self._clock() + pause > deadline:
                     raise WaitExceedsDeadline(pause)
-                await asyncio.sleep(pause)
-            left = None if deadline is None else max(0.0, deadline - loop.time())
+                await self._sleep(pause)
+            left = None if deadline is None else max(0.0, deadline - self._clock())
             async with self._fallback.slot(left, priority=priority):
                 yield
             return
@@ -206,7 +214,6 @@ class RedisSlidingWindowLimiter:
 
     async def _take(self, priority: Priority, deadline: float | None) -> str | None:
         """As the head of the queue: a send id once Redis grants one (None: Redis is down)."""
-        loop = asyncio.get_running_loop()
         send = uuid.uuid4().hex
         args: list[Any] = [send, IN_FLIGHT_BOUND_SECONDS]
         for limit, _, counted in self._windows:
@@ -230,10 +237,10 @@ class RedisSlidingWindowLimiter:
             wait_seconds = float(wait)
             if blocked_in_flight == "1":
                 wait_seconds = min(wait_seconds, POLL_SECONDS)
-            elif deadline is not None and loop.time() + wait_seconds > deadline:
+            elif deadline is not None and self._clock() + wait_seconds > deadline:
                 raise WaitExceedsDeadline(wait_seconds)
             logger.debug("shared rate limiter: asking again in %.3f s", wait_seconds)
-            await self._wait(asyncio.sleep(wait_seconds), deadline)
+            await self._wait(self._sleep(wait_seconds), deadline)
 
     async def _ask(self, send: str, args: list[Any]) -> list[str]:
         """One run of the grant script. If the caller is cancelled meanwhile, a slot Redis may
@@ -255,7 +262,7 @@ class RedisSlidingWindowLimiter:
         return answer
 
     async def _wait(self, waiting: Any, deadline: float | None) -> None:
-        timeout = None if deadline is None else deadline - asyncio.get_running_loop().time()
+        timeout = None if deadline is None else deadline - self._clock()
         try:
             async with asyncio.timeout(timeout):
                 await waiting
@@ -273,7 +280,7 @@ class RedisSlidingWindowLimiter:
         if not self._on_fallback:
             self._on_fallback = True
             shortest = min(counted for _, _, counted in self._windows)
-            self._fallback_from = asyncio.get_running_loop().time() + shortest
+            self._fallback_from = self._clock() + shortest
             logger.warning(
                 "Bedful budget: Redis is unavailable; this process keeps to 1/%d of it (%s) "
                 "until Redis answers again",

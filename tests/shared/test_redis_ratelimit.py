@@ -18,6 +18,7 @@ from gateway.shared.ratelimit import (
 )
 from gateway.upstreams.ratelimit import Priority, WaitExceedsDeadline
 from tests.redis_server import RedisServer
+from tests.upstreams.builders import SteppedClock
 
 WINDOW = (3, 0.5)  # 3 sends in any half second: short enough for real time
 
@@ -144,7 +145,38 @@ async def test_writes_keep_a_reserve_that_reads_of_any_process_cannot_take(
         await client.aclose()
 
 
-async def test_without_redis_each_process_keeps_to_its_share_then_shares_again(
+async def test_without_redis_each_process_keeps_to_its_share(
+    own_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis stopped at 0 on a stepped clock: the share waits for the shared window's last sends
+    to leave it, then keeps to half of the window."""
+    client = SharedRedis.from_url(own_redis_server.url, display="test", retry_seconds=0)
+    clock = SteppedClock()
+    limiter = RedisSlidingWindowLimiter(
+        client,
+        key="budget",
+        windows=((4, 0.5),),
+        margin=0.0,
+        processes=2,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    own_redis_server.stop()
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    sent: list[float] = []
+
+    async def send_at() -> None:
+        async with limiter.slot(10.0):
+            sent.append(clock())
+
+    await clock.run(asyncio.gather(*(send_at() for _ in range(6))))
+    assert most_in_any_window(sent, 0.5) == 2  # half of 4
+    assert min(sent) >= 0.5  # after the shared window's last sends have left it
+    assert caplog.text.count("Bedful budget: Redis is unavailable") == 1  # logged once
+    await client.aclose()
+
+
+async def test_when_redis_answers_again_the_process_shares_the_whole_window_again(
     own_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = SharedRedis.from_url(own_redis_server.url, display="test", retry_seconds=0)
@@ -152,14 +184,9 @@ async def test_without_redis_each_process_keeps_to_its_share_then_shares_again(
         client, key="budget", windows=((4, 0.5),), margin=0.0, processes=2
     )
     own_redis_server.stop()
-    stopped = time.monotonic()
     caplog.set_level(logging.INFO, logger="gateway.redis")
     sent: list[float] = []
-    await asyncio.gather(*(send(limiter, sent) for _ in range(6)))
-    assert most_in_any_window(sent, 0.5) == 2  # half of 4
-    assert min(sent) - stopped >= 0.5  # after the shared window's last sends have left it
-    assert caplog.text.count("Bedful budget: Redis is unavailable") == 1  # logged once
-
+    await send(limiter, sent)  # on this process's share
     own_redis_server.start()
     sent.clear()
     await asyncio.gather(*(send(limiter, sent) for _ in range(8)))
