@@ -1,4 +1,4 @@
-"""The emulated Bedful API, written from Bedful's docs (never from `gateway.upstreams`).
+"""The emulated Bedful API, written from Bedful's docs alone (never from the gateway's own clients).
 
 - `emulator`    `BedfulSandbox`: the routes, and the order every request goes through.
 - `ratelimit`   Bedful's 5/s and 100/min per key.

@@ -1,4 +1,4 @@
-"""The emulated CareHQ API, written from CareHQ's docs (never from `gateway.upstreams`).
+"""The emulated CareHQ API, written from CareHQ's docs alone (never from the gateway's own clients).
 
 - `emulator`  `CareHQSandbox`: the routes, and the order every request goes through.
 - `signing`   signature 2.0 checked as CareHQ's server checks it.
