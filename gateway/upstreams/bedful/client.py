@@ -23,35 +23,18 @@ from gateway.upstreams.errors import Upstream, UpstreamAuthError, UpstreamError,
 from gateway.upstreams.health import Health
 from gateway.upstreams.http import Sender
 from gateway.upstreams.observe import NOT_OBSERVED, CallObserver, Routes
-from gateway.upstreams.ratelimit import Priority, RateLimiter, SlidingWindowLimiter
+from gateway.upstreams.ratelimit import Priority, RateLimiter
 from gateway.upstreams.statuses import UnexpectedShape, no_error_details
 
 from .models import (
-    BLOCKING_STATUSES,
     BedfulBooking,
     BedfulBookingChanges,
-    BedfulExtra,
-    BedfulItem,
     BedfulStatus,
-    BedfulUnit,
     NewBedfulBooking,
 )
 from .wire import STATUSES, booking_body, parse_booking
 
-__all__ = [
-    "BLOCKING_STATUSES",
-    "LIST_LIMIT",
-    "BedfulBooking",
-    "BedfulBookingChanges",
-    "BedfulClient",
-    "BedfulExtra",
-    "BedfulItem",
-    "BedfulStatus",
-    "BedfulUnit",
-    "NewBedfulBooking",
-    "SlidingWindowLimiter",
-    "bedful_http_client",
-]
+__all__ = ["LIST_LIMIT", "BedfulClient", "bedful_http_client"]
 
 T = TypeVar("T")
 

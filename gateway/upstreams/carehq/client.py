@@ -24,24 +24,16 @@ from gateway.upstreams.http import Sender
 from gateway.upstreams.observe import NOT_OBSERVED, CallObserver, Routes
 from gateway.upstreams.statuses import parse_hint_and_arg_errors
 
-from .auth import CareHQSignature, carehq_http_client
 from .models import (
     BOOKING_FIELDS,
     ROOM_FIELDS,
     BookingSortKey,
-    BookingType,
     CareHQBooking,
     CareHQRoom,
-    CareType,
-    FundingType,
     NewCareHQBooking,
     Page,
-    RatePeriod,
-    RoomRate,
     RoomSortKey,
     Sort,
-    YesNo,
-    uk_local,
 )
 from .queries import BookingQuery, RoomQuery, booking_filters, room_filters
 from .ratelimit import RateLimitState
@@ -58,31 +50,7 @@ from .wire import (
     sort_by,
 )
 
-__all__ = [
-    "BOOKING_FIELDS",
-    "MAX_PER_PAGE",
-    "ROOM_FIELDS",
-    "BookingQuery",
-    "BookingSortKey",
-    "BookingType",
-    "CareHQBooking",
-    "CareHQClient",
-    "CareHQRoom",
-    "CareHQSignature",
-    "CareType",
-    "FundingType",
-    "NewCareHQBooking",
-    "Page",
-    "RateLimitState",
-    "RatePeriod",
-    "RoomQuery",
-    "RoomRate",
-    "RoomSortKey",
-    "Sort",
-    "YesNo",
-    "carehq_http_client",
-    "uk_local",
-]
+__all__ = ["MAX_PER_PAGE", "CareHQClient"]
 
 T = TypeVar("T")
 
