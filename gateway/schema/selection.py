@@ -168,6 +168,37 @@ def under(selections: Iterable[Selection], name: str) -> list[Selection]:
     return _under(selections, name)
 
 
+def always_under(selections: Iterable[Selection], name: str) -> list[Selection] | None:
+    """As `under`, for a resolver that loads ahead what the fields `name` will read: None when
+    no field `name` is selected, or when any of them may be left out (a directive, `@skip` or
+    `@include`, on it or on a fragment around it), so that nothing is loaded that no field
+    reads. Directives are only looked for, never evaluated: the answer holds for any variables."""
+    if isinstance(selections, _Selections):
+        return selections.memo(("always_under", name), lambda: _always_under(selections, name))
+    return _always_under(selections, name)
+
+
+def _always_under(selections: Iterable[Selection], name: str) -> _Selections | None:
+    found = list(_named(selections, name, conditional=False))
+    if not found or any(conditional for _, conditional in found):
+        return None
+    return _Selections(sub for selected, _ in found for sub in selected.selections)
+
+
+def _named(
+    selections: Iterable[Selection], name: str, *, conditional: bool
+) -> Iterator[tuple[SelectedField, bool]]:
+    """The fields `name`, fragments flattened, each with whether a directive may leave it out."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                yield selection, conditional or bool(selection.directives)
+        else:
+            yield from _named(
+                selection.selections, name, conditional=conditional or bool(selection.directives)
+            )
+
+
 def _under(selections: Iterable[Selection], name: str) -> _Selections:
     return _Selections(
         sub

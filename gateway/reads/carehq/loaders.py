@@ -18,6 +18,7 @@ A CareHQ write calls `changed`, so reads later in the same document see the new 
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, replace
@@ -83,6 +84,11 @@ class CareHQReads:
         """The room (archived ones too) with at least `fields`; None if CareHQ has none."""
         room: CareHQRoom | None = await self._rooms.load(ById(room_id, fields))
         return room
+
+    def room_load(self, room_id: str, fields: frozenset[str]) -> Future[CareHQRoom | None]:
+        """As `room`, as the loader's own future (the same one for the same room and fields):
+        many rooms loaded ahead are waited for together, without a coroutine each."""
+        return self._rooms.load(ById(room_id, fields))
 
     async def booking(self, booking_id: str, fields: frozenset[str]) -> CareHQBooking | None:
         """The booking with at least `fields`; None if CareHQ has none."""

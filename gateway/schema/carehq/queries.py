@@ -15,6 +15,7 @@ import strawberry
 
 from gateway.schema import selection
 from gateway.schema.arguments import CareHQId, Page, PerPage
+from gateway.schema.carehq.ahead import rooms_ahead
 from gateway.schema.carehq.inputs import (
     BookingFilterArgument,
     BookingSortArgument,
@@ -102,11 +103,14 @@ class CareHQQuery:
         problems.page(page, per_page)
         query = booking_query(filter, problems)
         problems.raise_if_any()
-        fields = BOOKING_NEEDS.of(selection.under(selection.current(info), "items"))
+        selected = selection.current(info)
+        fields = BOOKING_NEEDS.of(selection.under(selected, "items"))
         result = await info.context.reads.carehq.bookings_page(
             query, fields=fields, sort=sort_of(order), page=page, per_page=per_page
         )
-        return BookingPage(items=[Booking.of(r) for r in result.items], **_counts(result))
+        bookings = [Booking.of(r) for r in result.items]
+        await rooms_ahead(info, bookings, selection.always_under(selected, "items"))
+        return BookingPage(items=bookings, **_counts(result))
 
 
 def _counts(result: UpstreamPage[Any]) -> dict[str, int]:

@@ -8,10 +8,12 @@ Money is integer pence; CareHQ date-times are UK wall-clock times without an off
 
 from __future__ import annotations
 
+from asyncio import Future
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 import strawberry
 
@@ -32,6 +34,14 @@ from gateway.schema.selection import reads
 from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
+
+
+class LoadedAhead(NamedTuple):
+    """A link loaded before graphql-core completed its object: the record attributes it was
+    loaded with, and the load (done: the record, or the failure to raise)."""
+
+    fields: frozenset[str]
+    load: Future[CareHQRoom | None]
 
 
 @strawberry.type(description="A room's price for one CareHQ room-rate type.")
@@ -135,6 +145,7 @@ class Room:
 )
 class Booking(Stay):
     record: strawberry.Private[CareHQBooking]
+    room_ahead: strawberry.Private[LoadedAhead | None] = None  # see gateway.schema.carehq.ahead
     # Plain fields, not resolvers: graphql-core reads them directly, where a resolver costs a
     # Strawberry call (arguments, extensions) per booking on a page of 100.
     start_date: date | None = strawberry.field(
@@ -225,14 +236,20 @@ class Booking(Stay):
         )
 
     @strawberry.field(
+        graphql_type=Room | None,
         metadata=reads("room"),
         description="The room booked (one batched CareHQ call for a whole page).",
     )
-    async def room(self, info: strawberry.Info[Any, Any]) -> Room | None:
+    def room(self, info: strawberry.Info[Any, Any]) -> Room | Awaitable[Room | None] | None:
+        # A value when the list this booking is on loaded the rooms ahead: graphql-core
+        # completes an awaitable with a task and a few coroutines, per booking.
         if not self.record.room:
             return None
-        room = await _load_room(info, self.record.room, ROOM_NEEDS.of(selection.current(info)))
-        return Room.of(room) if room is not None else None
+        fields = ROOM_NEEDS.of(selection.current(info))
+        ahead = self.room_ahead
+        if ahead is not None and ahead.load.done() and fields <= ahead.fields:
+            return _room(ahead.load.result())  # a failed load raises here, as it would awaited
+        return _room_later(info, self.record.room, fields)
 
     def stay_view(self) -> StayView:
         record = self.record
@@ -303,6 +320,16 @@ def total_price(record: CareHQBooking) -> Money | None:
     if period is RatePeriod.WEEKLY:
         return Money(amount=(record.rate * nights * 2 + 7) // 14, currency="GBP")
     return None
+
+
+def _room(record: CareHQRoom | None) -> Room | None:
+    return Room.of(record) if record is not None else None
+
+
+async def _room_later(
+    info: strawberry.Info[Any, Any], room_id: str, fields: frozenset[str]
+) -> Room | None:
+    return _room(await _load_room(info, room_id, fields))
 
 
 async def _load_room(
