@@ -4,7 +4,8 @@ Ten requests asking for the same booking while the first call is still on its wa
 and all ten get its answer (or its error). The call runs in a task of its own, so a caller that
 gives up (a client disconnects) does not cancel it for the others; once the last caller has given
 up, the call is cancelled (if it is still waiting for a rate-limit slot, it is never sent: the
-budget is shared). Errors are never kept.
+budget is shared). Errors are never kept. The callers get the answer in turn, one per turn of the
+event loop (`_hand_out`), so that the next call can leave while they are still being answered.
 
 After a write, `forget` makes later callers start a fresh call instead of joining one that left
 before the write (and may answer with the old state): that is what read-your-writes needs. The
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 __all__ = ["Coalescer"]
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 class _InFlight:
     task: asyncio.Task[Any]
     tags: frozenset[str]
-    waiting: int = 0  # callers awaiting the answer
+    waiting: deque[asyncio.Future[Any]] = field(default_factory=deque)  # callers, in turn
 
 
 class Coalescer:
@@ -52,15 +54,17 @@ class Coalescer:
         if joined is None:
             joined = _InFlight(asyncio.ensure_future(fetch()), tags)
             self._in_flight[key] = joined
-            joined.task.add_done_callback(lambda task: self._done(key, task))
-        joined.waiting += 1
+            joined.task.add_done_callback(lambda task: self._done(key, joined))
+        turn: asyncio.Future[T] = joined.task.get_loop().create_future()
+        joined.waiting.append(turn)
         try:
-            result: T = await asyncio.shield(joined.task)
+            return await turn
         finally:
-            joined.waiting -= 1
-            if joined.waiting == 0 and not joined.task.done():
-                joined.task.cancel()  # every caller gave up: nobody needs the answer
-        return result
+            if turn.cancelled() or not turn.done():  # this caller gave up before its turn
+                if turn in joined.waiting:
+                    joined.waiting.remove(turn)
+                if not joined.waiting and not joined.task.done():
+                    joined.task.cancel()  # every caller gave up: nobody needs the answer
 
     def is_running(self, key: Hashable) -> bool:
         return key in self._in_flight
@@ -74,11 +78,37 @@ class Coalescer:
             if every or key in keys or not joined.tags.isdisjoint(tags):
                 del self._in_flight[key]
 
-    def _done(self, key: Hashable, task: asyncio.Task[Any]) -> None:
-        joined = self._in_flight.get(key)
-        if joined is not None and joined.task is task:
+    def _done(self, key: Hashable, joined: _InFlight) -> None:
+        if self._in_flight.get(key) is joined:
             del self._in_flight[key]
+        task = joined.task
         if not task.cancelled() and task.exception() is not None:
             # Retrieved here so that an error nobody waits for any more is not reported as
-            # "never retrieved"; the callers that waited have had it raised.
+            # "never retrieved"; the callers that wait have it raised.
             logger.debug("coalesced read failed: %s", type(task.exception()).__name__)
+        _hand_out(joined)
+
+
+def _hand_out(joined: _InFlight) -> None:
+    """Give the answer to the next caller in line, and the one after it a loop turn later.
+
+    Callers woken together would each go on to finish their request (complete the result,
+    encode, send) in the same turn of the event loop, one after another, before the loop looks
+    at its sockets again: the first caller's client would wait for all of them, and its next
+    request (the start of the next shared call) with it. One caller per turn lets new requests
+    in between, so the next call is on its way while this one's callers are still answered.
+    """
+    while joined.waiting:
+        turn = joined.waiting.popleft()
+        if turn.done():
+            continue
+        task = joined.task
+        if task.cancelled():
+            turn.cancel()
+        elif (error := task.exception()) is not None:
+            turn.set_exception(error)
+        else:
+            turn.set_result(task.result())
+        if joined.waiting:
+            task.get_loop().call_soon(_hand_out, joined)
+        return

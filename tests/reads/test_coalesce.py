@@ -14,11 +14,15 @@ class Gated:
 
     def __init__(self, answer: object = "answer") -> None:
         self.calls = 0
+        self.task: asyncio.Task[object] | None = None
+        self.started = asyncio.Event()
         self.gate = asyncio.Event()
         self.answer = answer
 
     async def __call__(self) -> object:
         self.calls += 1
+        self.task = asyncio.current_task()
+        self.started.set()
         await self.gate.wait()
         if isinstance(self.answer, Exception):
             raise self.answer
@@ -103,3 +107,61 @@ async def test_forget_by_key_and_every() -> None:
     for fetch in fetches:
         fetch.gate.set()
     await asyncio.gather(*waiting)
+
+
+async def test_callers_get_the_answer_one_loop_turn_apart() -> None:
+    """Ten callers woken at once would each finish their request before the loop reads its
+    sockets again; handed the answer a turn apart, work that the first caller's answer set off
+    (here: its follow-up, standing for its client's next request) runs before the others'."""
+    coalescer, fetch = Coalescer(), Gated()
+    events: list[str] = []
+
+    async def caller(name: str) -> None:
+        await coalescer.run("k", fetch)
+        events.append(name)
+        asyncio.get_running_loop().call_soon(events.append, f"after {name}")
+
+    callers = [asyncio.ensure_future(caller(name)) for name in "abc"]
+    await asyncio.sleep(0)
+    fetch.gate.set()
+    await asyncio.gather(*callers)
+    await asyncio.sleep(0)
+    assert events == ["a", "after a", "b", "after b", "c", "after c"]
+    assert fetch.calls == 1
+
+
+async def test_a_caller_giving_up_before_its_turn_does_not_hold_up_the_others() -> None:
+    coalescer, fetch = Coalescer(), Gated()
+    first = asyncio.ensure_future(coalescer.run("k", fetch))
+    leaving = asyncio.ensure_future(coalescer.run("k", fetch))
+    last = asyncio.ensure_future(coalescer.run("k", fetch))
+    await asyncio.sleep(0)
+    fetch.gate.set()
+    await first  # `leaving` is next in line: it gives up before its turn
+    leaving.cancel()
+    assert await last == "answer"
+    assert leaving.cancelled()
+
+
+async def test_every_caller_in_line_gets_the_error() -> None:
+    coalescer, fetch = Coalescer(), Gated(RuntimeError("upstream down"))
+    waiting = [asyncio.ensure_future(coalescer.run("k", fetch)) for _ in range(5)]
+    await asyncio.sleep(0)
+    fetch.gate.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert [type(r) for r in results] == [RuntimeError] * 5
+
+
+async def test_the_call_is_cancelled_once_every_caller_has_given_up() -> None:
+    coalescer, fetch = Coalescer(), Gated()
+    callers = [asyncio.ensure_future(coalescer.run("k", fetch)) for _ in range(2)]
+    await fetch.started.wait()
+    call = fetch.task
+    callers[0].cancel()
+    await asyncio.sleep(0)
+    assert not call.done()
+    callers[1].cancel()
+    await asyncio.gather(*callers, return_exceptions=True)
+    await asyncio.sleep(0)
+    assert call.cancelled()
+    assert not coalescer.is_running("k")
