@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
 
 from gateway.sandbox import Sandbox
-from gateway.schema.document_cache import DOCUMENT_CACHE_SIZE
+from gateway.schema.document_cache import DOCUMENT_CACHE_SIZE, cached_validation
 from tests.conftest import Gateway, make_settings, start_gateway
 from tests.processes import run_gateway
 
@@ -154,10 +153,7 @@ async def test_a_malformed_name_is_a_bad_request(
 async def test_a_manifest_document_is_parsed_and_validated_once(
     sandbox: Sandbox, manifest: str
 ) -> None:
-    parse_cache, validate_cache = (
-        _get_parse_cache(DOCUMENT_CACHE_SIZE),
-        _get_validate_cache(DOCUMENT_CACHE_SIZE),
-    )
+    parse_cache, validate_cache = _get_parse_cache(DOCUMENT_CACHE_SIZE), cached_validation
     async for gateway in _gateways(sandbox, manifest, only=True):
         await gateway.http.post("/graphql", json={"documentId": _hash(TYPENAME)})
         parsed, validated = parse_cache.cache_info(), validate_cache.cache_info()

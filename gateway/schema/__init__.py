@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,6 +25,7 @@ from gateway.schema.carehq.types import Booking
 from gateway.schema.cost import MAX_COST
 from gateway.schema.document_cache import document_limits
 from gateway.schema.errors import ErrorCodes
+from gateway.schema.hooks import HookRunner
 from gateway.schema.reuse import ReuseResults
 from gateway.schema.scalars import SCALARS
 from gateway.schema.stays.queries import StaysQuery
@@ -51,6 +53,13 @@ class GatewaySchema(strawberry.Schema):
         """Strawberry logs every error with the document's text, and documents carry personal
         data (names, emails in literals). Client errors are the client's to see; unexpected
         exceptions are logged, with their traceback, by `ErrorCodes`."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Strawberry's runner, with each hook wrapped once per extension class
+        (`gateway.schema.hooks`) rather than once per request."""
+        return HookRunner(execution_context=execution_context, extensions=extensions)
 
 
 def build_schema(

@@ -3,7 +3,9 @@ document.
 
 Every request runs one extension (`DocumentLimits`), but the work is done once per document: the
 parse cache is keyed by the text and the parse options (the token limit among them), the validation
-cache by the schema, the parsed document and the rule classes. The rule classes are therefore built
+cache by the schema, the text and parse options again, and the rule classes (not by the parsed
+document, as Strawberry's `ValidationCache` is: graphql-core's AST nodes are frozen dataclasses
+that hash their whole tree afresh on every lookup, a string hashes in C). The rule classes are built
 once per schema, here: Strawberry's limiter extensions make a new class each time they are
 constructed, and a new class per request would make every request a cache miss. The limits are
 Strawberry's (`MaxTokensLimiter`'s parse option, `QueryDepthLimiter`'s and `MaxAliasesLimiter`'s
@@ -19,16 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from functools import lru_cache
+from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSchema
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     MaxAliasesLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
+from strawberry.schema.schema import validate_document
 
 from gateway.schema.cost import MAX_COST, cost_limit_rule
 from gateway.schema.limits import StringLiteralLength
@@ -39,8 +43,19 @@ DOCUMENT_CACHE_SIZE = 256
 
 
 _PARSE = ParserCache(maxsize=DOCUMENT_CACHE_SIZE).cached_parse_document
-_VALIDATE = ValidationCache(maxsize=DOCUMENT_CACHE_SIZE).cached_validate_document
-"""Strawberry's own LRU caches (shared by every request of the process)."""
+"""Strawberry's own LRU parse cache (shared by every request of the process)."""
+
+
+@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def cached_validation(
+    schema: GraphQLSchema,
+    query: str,
+    parse_options: tuple[tuple[str, Any], ...],
+    rules: tuple[type[ASTValidationRule], ...],
+) -> list[GraphQLError]:
+    """Strawberry's validation (its own rules added to `rules`) of `query` as parsed with
+    `parse_options`: the parse cache's document, parsed again only if it has left the cache."""
+    return validate_document(schema, _PARSE(query, **dict(parse_options)), rules)
 
 
 class DocumentLimits(SchemaExtension):
@@ -67,12 +82,15 @@ class DocumentLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         # After every extension's `on_operation`, so rules they add (introspection off) count.
         context = self.execution_context
-        context.validation_rules = (*context.validation_rules, *self._rules)
-        context.pre_execution_errors = _VALIDATE(
-            context.schema._schema,  # what Strawberry's own ValidationCache passes
-            context.graphql_document,
-            context.validation_rules,
-        )
+        context.validation_rules = rules = (*context.validation_rules, *self._rules)
+        schema = context.schema._schema  # what Strawberry's own ValidationCache passes
+        if context.query is not None:  # parsed by `_PARSE` with these options (`on_parse`)
+            options = tuple(context.parse_options.items())
+            context.pre_execution_errors = cached_validation(schema, context.query, options, rules)
+        elif context.graphql_document is not None:  # a parsed document handed to `execute`
+            context.pre_execution_errors = validate_document(
+                schema, context.graphql_document, rules
+            )
         yield
 
 
