@@ -25,6 +25,7 @@ from gateway.schema.carehq.types import Booking
 from gateway.schema.cost import MAX_COST
 from gateway.schema.document_cache import document_limits
 from gateway.schema.errors import ErrorCodes
+from gateway.schema.executor import Executor
 from gateway.schema.hooks import HookRunner
 from gateway.schema.reuse import ReuseResults
 from gateway.schema.scalars import SCALARS
@@ -80,6 +81,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         types=[Booking, BedfulBooking],
+        execution_context_class=Executor,  # freed when the request ends (no reference cycle)
         config=StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=not introspection),
         extensions=[
             *closed,
