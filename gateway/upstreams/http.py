@@ -94,11 +94,13 @@ class _Answer:
 
 @dataclass(slots=True)
 class _Call:
-    """One logical call. `in_flight`: a request may be on the wire (decides, when the deadline
-    passes during a write, between `UpstreamTimeout` and `WriteOutcomeUnknown`)."""
+    """One logical call to `url` (a path under the client's base URL; `target` is the whole URL
+    with the query). `in_flight`: a request may be on the wire (decides, when the deadline passes
+    during a write, between `UpstreamTimeout` and `WriteOutcomeUnknown`)."""
 
     method: str
     url: str
+    target: httpx.URL | str
     content: dict[str, Any]
     stats: CallStats
     in_flight: bool = False
@@ -156,6 +158,7 @@ class Sender:
         self._retry_after_fallback = retry_after_fallback
         self._routes = routes if routes is not None else Routes(())
         self.observer = observer
+        self._base: tuple[httpx.URL, str] | None = None  # the client's base URL, and as text
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._sleep = sleep
@@ -179,10 +182,27 @@ class Sender:
         reads queued by other requests cannot hold the write back."""
         method = method.upper()
         stats = CallStats(self.upstream, method, self._routes.template(url))
+        target, params = self._target(url, params)
         content = {"params": params, "data": data, "json": json}
-        call = _Call(method, url, content, stats, urgent=urgent)
+        call = _Call(method, url, target, content, stats, urgent=urgent)
         with self.observer.call(stats):
             return self._parse(call, parse, await self._answer(call))
+
+    def _target(self, path: str, params: Params | None) -> tuple[httpx.URL | str, Params | None]:
+        """The URL `build_request(path, params=params)` would make, parsed once: httpx's own
+        merge parses it three times (the path, the merged URL, the URL with its query), which
+        was a tenth of an upstream call's CPU. Whatever httpx would read differently from plain
+        concatenation (a path not `/...` or with its own query or fragment, a base URL with a
+        query, client-wide params) is left to httpx."""
+        base = self._http.base_url
+        if self._base is None or self._base[0] is not base:
+            plain = base.is_absolute_url and not base.query and not base.fragment
+            text = str(base) if plain else ""  # `https://host` for the path `/`: add it
+            self._base = (base, text if not text or text.endswith("/") else text + "/")
+        prefix = self._base[1]
+        if not prefix or self._http.params or path[:1] != "/" or "?" in path or "#" in path:
+            return path, params
+        return httpx.URL(prefix + path[1:], params=params), None
 
     async def _answer(self, call: _Call) -> _Answer:
         scope = asyncio.timeout(self.timeout)
@@ -272,7 +292,7 @@ class Sender:
         call.stats.budget_wait += asyncio.get_running_loop().time() - waiting_since
 
     async def _attempt(self, call: _Call, attempt: int) -> _Answer:
-        request = self._http.build_request(call.method, call.url, **call.content)
+        request = self._http.build_request(call.method, call.target, **call.content)
         started = time.perf_counter()
         call.in_flight = True
         try:

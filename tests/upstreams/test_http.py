@@ -289,3 +289,51 @@ async def test_parse_failure_is_unavailable(sender: SenderFactory) -> None:
         await sender(Script(Reply(json={"n": "x"}))).call("GET", "/x", strict)
     with pytest.raises(WriteOutcomeUnknown):
         await sender(Script(Reply(json={}))).call("POST", "/x", strict, json={})
+
+
+# -- the request's URL ------------------------------------------------------------------------
+
+URL_CASES = [
+    ("https://up.test", "/v1/bookings", None),
+    ("https://up.test/carehq", "/v1/bookings", ()),
+    ("http://127.0.0.1:8100/carehq/", "/v1/rooms/abc_-1", (("page", "1"), ("per_page", "10"))),
+    (
+        "https://up.test/api",
+        "/bookings",
+        (("filters-ids", "a"), ("filters-ids", "b"), ("q", "tea & biscuits=½ 100%/?#")),
+    ),
+    ("https://up.test/a?key=1", "/bookings", (("page", "2"),)),  # base with a query: httpx merges
+    ("https://up.test", "/bookings?page=1", (("per_page", "5"),)),  # a path with its own query
+    ("https://up.test", "bookings", (("page", "1"),)),  # a relative path
+]
+
+
+@pytest.mark.parametrize(("base", "path", "params"), URL_CASES)
+async def test_the_url_sent_is_the_one_httpx_builds_from_path_and_params(
+    base: str, path: str, params: tuple[tuple[str, str], ...] | None
+) -> None:
+    script = Script(Reply(json={}))
+    async with httpx.AsyncClient(base_url=base, transport=httpx.MockTransport(script)) as http:
+        await Sender(http, upstream=Upstream.CAREHQ, timeout=2.0).call(
+            "GET", path, raw, params=params
+        )
+        expected = http.build_request("GET", path, params=params).url
+    assert [r.url for r in script.requests] == [expected]
+    assert script.requests[0].url.raw_path == expected.raw_path
+
+
+async def test_client_wide_params_are_still_merged_into_each_request() -> None:
+    script = Script(Reply(json={}))
+    transport = httpx.MockTransport(script)
+    async with httpx.AsyncClient(
+        base_url="https://up.test", params={"key": "k"}, transport=transport
+    ) as http:
+        sender = Sender(http, upstream=Upstream.CAREHQ, timeout=2.0)
+        await sender.call("GET", "/bookings", raw, params=(("page", "1"),))
+        http.base_url = httpx.URL("https://other.test/v2")  # a changed base URL is followed
+        http.params = httpx.QueryParams()
+        await sender.call("GET", "/bookings", raw, params=(("page", "2"),))
+    assert [str(r.url) for r in script.requests] == [
+        "https://up.test/bookings?key=k&page=1",
+        "https://other.test/v2/bookings?page=2",
+    ]
