@@ -21,7 +21,6 @@ One `Sender.call` is one logical upstream call:
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
 import logging
 import random
 import time
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from .errors import (
     Upstream,
@@ -335,7 +335,10 @@ class Sender:
             if status == 204 or not body.strip():
                 return _Answer(None)
             try:
-                return _Answer(jsonlib.loads(body))
+                # orjson: 4-6x the json module's speed on a page of records. Stricter too: UTF-8
+                # only (as RFC 8259 says), no NaN or Infinity, no number past a double's range;
+                # anything else is an answer that is not JSON, as a truncated one is.
+                return _Answer(orjson.loads(body))
             except ValueError:
                 if write:
                     raise self._unknown("the answer was not JSON") from None

@@ -276,6 +276,29 @@ async def test_a_success_that_is_not_json_is_unavailable(sender: SenderFactory) 
         await sender(Script(Reply(200, content=b"<html>"))).call("PUT", "/x", raw, data={})
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"items": [1, 2',  # cut off
+        b'{"rate": NaN}',  # not JSON, though Python's json module reads it
+        b'{"rate": 1e400}',  # a number past a double's range
+        '{"name": "caf\u00e9"}'.encode("utf-16"),  # JSON must be UTF-8
+        b'{"name": "\xff"}',  # nor is this UTF-8
+    ],
+)
+async def test_a_success_whose_body_is_not_utf8_json_is_unavailable(
+    sender: SenderFactory, body: bytes
+) -> None:
+    with pytest.raises(UpstreamUnavailable, match="not JSON"):
+        await sender(Script(Reply(200, content=body))).call("GET", "/x", raw)
+
+
+async def test_a_json_success_is_decoded_as_sent(sender: SenderFactory) -> None:
+    body = '  {"name": "Café \u00bd", "rate": -9223372036854775808, "ok": true, "x": null}\n'
+    payload = await sender(Script(Reply(200, content=body.encode()))).call("GET", "/x", raw)
+    assert payload == {"name": "Café ½", "rate": -(2**63), "ok": True, "x": None}
+
+
 async def test_an_empty_success_parses_as_none(sender: SenderFactory) -> None:
     assert await sender(Script(Reply(204))).call("PATCH", "/x", raw, data={}) is None
 
