@@ -27,6 +27,7 @@ from gateway.upstreams.carehq import (
     RoomSortKey,
     Sort,
     YesNo,
+    wire,
 )
 from gateway.upstreams.errors import (
     Upstream,
@@ -228,6 +229,27 @@ async def test_listed_attributes_not_requested_stay_none(carehq: Make) -> None:
     script = Script(Reply(json=carehq_page([carehq_booking(rate="138554")])))
     page = await carehq(script).list_bookings(BookingQuery(), fields={"rate", "start_date"})
     assert page.items == (CareHQBooking(id=BOOKING_ID, rate=138554, start_date=date(2023, 12, 21)),)
+
+
+def test_each_selection_decodes_its_own_attributes_however_many_there_are() -> None:
+    # What to decode is worked out once per selection and kept (at most MAX_PLANS of them):
+    # every selection, new or kept, still decodes exactly its own attributes.
+    raw = carehq_booking(rate="138554")
+    names = sorted(BOOKING_FIELDS - {"id"})
+    selections = [
+        frozenset({names[i % len(names)], names[(i * 7 + 3) % len(names)]})
+        for i in range(wire._Decoder.MAX_PLANS * 2)
+    ] + [frozenset(), None]
+    for only in [*selections, *selections]:
+        booking = wire.parse_booking(raw, only)
+        full = wire.parse_booking(raw)
+        for name in names:
+            wanted = only is None or name in only
+            assert getattr(booking, name) == (getattr(full, name) if wanted else None), name
+    assert wire.parse_booking(raw, ["rate"]) == CareHQBooking(id=BOOKING_ID, rate=138554)
+    # The create answer's `*_str` dates are read for a selection too.
+    created = {"_id": BOOKING_ID, "start_date_str": "2024-05-01"}
+    assert wire.parse_booking(created, {"start_date"}).start_date == date(2024, 5, 1)
 
 
 async def test_unknown_enum_values_are_other_and_logged(

@@ -266,33 +266,60 @@ _BOOKING_ALIASES = {
 }
 
 
-def _record(
-    raw: object,
-    parsers: dict[str, Callable[[object], object]],
-    only: Collection[str] | None,
-    aliases: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise UnexpectedShape(f"expected an object, got {type(raw).__name__}")
-    values: dict[str, Any] = {"id": _text(raw["_id"])}
-    for name, parse in parsers.items():
-        if only is not None and name not in only:
-            continue
-        value = raw.get(_WIRE_NAMES.get(name, name))
-        if value is None and aliases and name in aliases:
-            value = raw.get(aliases[name])
-        values[name] = None if value is None else parse(value)
-    return values
+class _Decoder:
+    """Decodes one kind of record: `parsers` by our attribute name, `aliases` the other CareHQ
+    name an attribute may come under. What to decode for a selection (`only`) is worked out once
+    per selection, not once per record (a page of 100 bookings would otherwise test all 18
+    attributes against `only` 100 times); at most `MAX_PLANS` selections are kept."""
+
+    MAX_PLANS = 256
+
+    def __init__(
+        self, parsers: dict[str, Callable[[object], object]], aliases: dict[str, str] | None = None
+    ) -> None:
+        self._parsers = parsers
+        self._aliases = aliases or {}
+        self._plans: dict[frozenset[str] | None, _Plan] = {}
+
+    def __call__(self, raw: object, only: Collection[str] | None) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            raise UnexpectedShape(f"expected an object, got {type(raw).__name__}")
+        values: dict[str, Any] = {"id": _text(raw["_id"])}
+        for name, key, alias, parse in self._plan(only):
+            value = raw.get(key)
+            if value is None and alias is not None:
+                value = raw.get(alias)
+            values[name] = None if value is None else parse(value)
+        return values
+
+    def _plan(self, only: Collection[str] | None) -> _Plan:
+        wanted = only if only is None or isinstance(only, frozenset) else frozenset(only)
+        plan = self._plans.get(wanted)
+        if plan is None:
+            if len(self._plans) >= self.MAX_PLANS:
+                self._plans.clear()
+            plan = self._plans[wanted] = tuple(
+                (name, _WIRE_NAMES.get(name, name), self._aliases.get(name), parse)
+                for name, parse in self._parsers.items()
+                if wanted is None or name in wanted
+            )
+        return plan
+
+
+_Plan = tuple[tuple[str, str, str | None, Callable[[object], object]], ...]
+"""(our name, CareHQ's name, its alias, parser) of each attribute to decode."""
+_ROOM_RECORD = _Decoder(_ROOM)
+_BOOKING_RECORD = _Decoder(_BOOKING, _BOOKING_ALIASES)
 
 
 def parse_room(raw: object, only: Collection[str] | None = None) -> CareHQRoom:
     """A room object; `only` limits parsing to the requested attributes (None = all given)."""
-    return CareHQRoom(**_record(raw, _ROOM, only))
+    return CareHQRoom(**_ROOM_RECORD(raw, only))
 
 
 def parse_booking(raw: object, only: Collection[str] | None = None) -> CareHQBooking:
     """A booking object, from a list, a retrieve, or the create answer (`*_str` dates)."""
-    return CareHQBooking(**_record(raw, _BOOKING, only, _BOOKING_ALIASES))
+    return CareHQBooking(**_BOOKING_RECORD(raw, only))
 
 
 def parse_page(raw: object, item: Callable[[object], T]) -> Page[T]:
