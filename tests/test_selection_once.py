@@ -27,18 +27,31 @@ def count_conversions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+@pytest.mark.parametrize(
+    ("room", "converted"),
+    [
+        # The page loads the rooms ahead, from its own selection (`gateway.schema.carehq.ahead`).
+        ("room", 1),  # `bookings`, the first time only
+        # Under a directive, each booking's `room` loads its own.
+        ("room @include(if: true)", 2),  # `bookings` and `room`, the first time only
+    ],
+)
 async def test_a_page_of_100_bookings_works_out_each_selection_once(
-    gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    gateway: Gateway,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    room: str,
+    converted: int,
 ) -> None:
     conversions = count_conversions(monkeypatch)
     document = (
-        f"# {uuid.uuid4()}\n{{ bookings(perPage: 100) {{ items {{ id room {{ nameNo }} }} }} }}"
+        f"# {uuid.uuid4()}\n{{ bookings(perPage: 100) {{ items {{ id {room} {{ nameNo }} }} }} }}"
     )
     for _ in range(3):
         data = await gateway.data(document)
         assert len(data["bookings"]["items"]) == 100
         assert all(item["room"]["nameNo"] for item in data["bookings"]["items"])
-    assert len(conversions) == 2  # `bookings` and `room`, the first time only
+    assert len(conversions) == converted
     rooms_calls = sandbox.carehq.calls("GET", "/v1/rooms")
     assert len(rooms_calls) == 3
     assert {tuple(call.params_of("attributes")) for call in rooms_calls} == {("name_no",)}

@@ -23,7 +23,7 @@ import strawberry
 from strawberry.types.nodes import Selection
 
 from gateway.schema import selection
-from gateway.schema.carehq.types import ROOM_NEEDS, Booking, LoadedAhead
+from gateway.schema.carehq.types import ROOM_NEEDS, Booking, RoomAhead
 
 
 async def rooms_ahead(
@@ -35,14 +35,14 @@ async def rooms_ahead(
     `room` whatever the variables (None: the bookings themselves may be left out, see
     `selection.always_under`). Returns once every load is done, failed ones too."""
     rooms = selection.always_under(selections, "room") if selections is not None else None
-    if rooms is None:
+    room_ids = list(dict.fromkeys(b.record.room for b in bookings if b.record.room))
+    if rooms is None or not room_ids:
         return
     fields = ROOM_NEEDS.of(rooms)
-    loads: dict[int, asyncio.Future[Any]] = {}
+    carehq = info.context.reads.carehq
+    aheads = {room_id: RoomAhead(carehq.room_load(room_id, fields)) for room_id in room_ids}
     for booking in bookings:
         if booking.record.room:
-            load = info.context.reads.carehq.room_load(booking.record.room, fields)
-            booking.room_ahead = LoadedAhead(fields, load)
-            loads[id(load)] = load
-    # Futures, not coroutines: no task each. Failures stay in their loads for `Booking.room`.
-    await asyncio.gather(*loads.values(), return_exceptions=True)
+            booking.room_ahead = aheads[booking.record.room]
+    # Futures, not coroutines: no task each. A failure stays in its load for `Booking.room`.
+    await asyncio.gather(*(ahead.load for ahead in aheads.values()), return_exceptions=True)

@@ -12,8 +12,7 @@ from asyncio import Future
 from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import date, datetime
-from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any
 
 import strawberry
 
@@ -36,12 +35,24 @@ from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
 
-class LoadedAhead(NamedTuple):
-    """A link loaded before graphql-core completed its object: the record attributes it was
-    loaded with, and the load (done: the record, or the failure to raise)."""
+class RoomAhead:
+    """A booking's room, loaded by the list the booking is on before graphql-core completes it
+    (`gateway.schema.carehq.ahead`), with what every `room` under that list selects. One per
+    room, shared by the bookings of the list in that room."""
 
-    fields: frozenset[str]
-    load: Future[CareHQRoom | None]
+    __slots__ = ("_room", "load")
+
+    def __init__(self, load: Future[CareHQRoom | None]) -> None:
+        self.load = load
+        self._room: Room | None = None
+
+    def room(self) -> Room | None:
+        """The room (None: CareHQ has no such room), once the load is done. A failed load
+        raises its error here, for each booking, as it did when each booking awaited it."""
+        record = self.load.result()
+        if self._room is None and record is not None:
+            self._room = Room.of(record)
+        return self._room
 
 
 @strawberry.type(description="A room's price for one CareHQ room-rate type.")
@@ -92,20 +103,25 @@ class Room:
 
     @classmethod
     def of(cls, record: CareHQRoom) -> Room:
+        # Once per room of a page: an attribute the selection did not fetch is None and costs
+        # no call here (no conversion, no empty list built by a comprehension).
+        location, features, rates = record.location, record.features, record.rates
+        funding_types, suitable_for = record.funding_types, record.suitable_for
         return cls(
             record=record,
             id=strawberry.ID(record.id),
             name=record.name,
             floor=record.floor,
-            location=_optional_id(record.location),
+            location=None if location is None else strawberry.ID(location),
             archived=record.archived,
-            features=[strawberry.ID(f) for f in record.features or ()],
-            funding_types=_enums(FundingType, record.funding_types),
-            suitable_for=_enums(CareType, record.suitable_for),
+            features=[strawberry.ID(f) for f in features] if features else [],
+            funding_types=[FundingType(m) for m in funding_types] if funding_types else [],
+            suitable_for=[CareType(m) for m in suitable_for] if suitable_for else [],
             rates=[
-                RoomRate(rate_type_id=strawberry.ID(r.rate_type_id), amount=r.amount)
-                for r in record.rates or ()
-            ],
+                RoomRate(rate_type_id=strawberry.ID(r.rate_type_id), amount=r.amount) for r in rates
+            ]
+            if rates
+            else [],
             created=record.created,
             modified=record.modified,
         )
@@ -145,7 +161,8 @@ class Room:
 )
 class Booking(Stay):
     record: strawberry.Private[CareHQBooking]
-    room_ahead: strawberry.Private[LoadedAhead | None] = None  # see gateway.schema.carehq.ahead
+    # Set only by `ahead.rooms_ahead`, for the selection this booking is completed with.
+    room_ahead: strawberry.Private[RoomAhead | None] = None
     # Plain fields, not resolvers: graphql-core reads them directly, where a resolver costs a
     # Strawberry call (arguments, extensions) per booking on a page of 100.
     start_date: date | None = strawberry.field(
@@ -212,17 +229,20 @@ class Booking(Stay):
 
     @classmethod
     def of(cls, record: CareHQBooking) -> Booking:
+        # Once per booking of a page: as `Room.of`, no call for an attribute not fetched.
+        booking_type, location = record.booking_type, record.location
+        service_user, rate_period = record.service_user, record.rate_period
         return cls(
             record=record,
             id=strawberry.ID(record.id),
             start_date=record.start_date,
             end_date=record.end_date,
-            booking_type=from_upstream(BookingType, record.booking_type),
+            booking_type=None if booking_type is None else BookingType(booking_type),
             room_id=strawberry.ID(record.room or ""),
-            location=_optional_id(record.location),
-            service_user=_optional_id(record.service_user),
+            location=None if location is None else strawberry.ID(location),
+            service_user=None if service_user is None else strawberry.ID(service_user),
             rate=record.rate,
-            rate_period=from_upstream(RatePeriod, record.rate_period),
+            rate_period=None if rate_period is None else RatePeriod(rate_period),
             respite=record.respite,
             check_in=record.check_in,
             checkout=record.checkout,
@@ -243,12 +263,11 @@ class Booking(Stay):
     def room(self, info: strawberry.Info[Any, Any]) -> Room | Awaitable[Room | None] | None:
         # A value when the list this booking is on loaded the rooms ahead: graphql-core
         # completes an awaitable with a task and a few coroutines, per booking.
+        if self.room_ahead is not None:
+            return self.room_ahead.room()
         if not self.record.room:
             return None
         fields = ROOM_NEEDS.of(selection.current(info))
-        ahead = self.room_ahead
-        if ahead is not None and ahead.load.done() and fields <= ahead.fields:
-            return _room(ahead.load.result())  # a failed load raises here, as it would awaited
         return _room_later(info, self.record.room, fields)
 
     def stay_view(self) -> StayView:
@@ -322,14 +341,11 @@ def total_price(record: CareHQBooking) -> Money | None:
     return None
 
 
-def _room(record: CareHQRoom | None) -> Room | None:
-    return Room.of(record) if record is not None else None
-
-
 async def _room_later(
     info: strawberry.Info[Any, Any], room_id: str, fields: frozenset[str]
 ) -> Room | None:
-    return _room(await _load_room(info, room_id, fields))
+    room = await _load_room(info, room_id, fields)
+    return Room.of(room) if room is not None else None
 
 
 async def _load_room(
@@ -337,11 +353,3 @@ async def _load_room(
 ) -> CareHQRoom | None:
     room: CareHQRoom | None = await info.context.reads.carehq.room(room_id, fields)
     return room
-
-
-def _optional_id(value: str | None) -> strawberry.ID | None:
-    return strawberry.ID(value) if value is not None else None
-
-
-def _enums(enum: Any, values: tuple[Enum, ...] | None) -> list[Any]:
-    return [from_upstream(enum, value) for value in values or ()]
