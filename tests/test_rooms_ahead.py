@@ -87,6 +87,24 @@ async def test_aliased_rooms_are_one_call_with_every_attribute(
     assert own_loads == []
 
 
+async def test_rooms_and_booked_units_share_one_rooms_call(
+    gateway: Gateway, sandbox: Sandbox
+) -> None:
+    data = await gateway.data("{ bookings { items { room { floor } bookedUnits { name } } } }")
+    rooms = sandbox.carehq.store.rooms
+    assert data["bookings"]["items"] == [
+        {
+            "room": {"floor": int(rooms[b["room"]]["floor"])},
+            "bookedUnits": [{"name": rooms[b["room"]]["name_no"]}],
+        }
+        for b in page_bookings(sandbox, 10)
+    ]
+    bookings_call, rooms_call = sandbox.carehq.calls("GET")  # one rooms call for both fields
+    assert bookings_call.path == "/v1/bookings"
+    assert rooms_call.path == "/v1/rooms"
+    assert sorted(rooms_call.params_of("attributes")) == ["floor", "name_no"]
+
+
 @pytest.mark.parametrize(
     "document",
     [

@@ -36,7 +36,7 @@ async def rooms_ahead(
     `selection.always_under`). Returns once every load is done, failed ones too."""
     rooms = selection.always_under(selections, "room") if selections is not None else None
     room_ids = list(dict.fromkeys(b.record.room for b in bookings if b.record.room))
-    if rooms is None or not room_ids:
+    if rooms is None or not room_ids or _other_links(selections or ()):
         return
     fields = ROOM_NEEDS.of(rooms)
     carehq = info.context.reads.carehq
@@ -46,3 +46,12 @@ async def rooms_ahead(
             booking.room_ahead = aheads[booking.record.room]
     # Futures, not coroutines: no task each. A failure stays in its load for `Booking.room`.
     await asyncio.gather(*(ahead.load for ahead in aheads.values()), return_exceptions=True)
+
+
+# The other fields of a booking that load its room (`Stay.bookedUnits`). Their loads and the
+# `room` loads of a list share one batch: loading only the rooms ahead would split it in two.
+_OTHER_ROOM_LINKS = ("bookedUnits",)
+
+
+def _other_links(selections: Iterable[Selection]) -> bool:
+    return any(selection.under(selections, name) for name in _OTHER_ROOM_LINKS)
