@@ -1,6 +1,7 @@
 """A page of bookings loads its bookings' rooms before graphql-core completes the page, so each
-`room` is a value instead of an awaitable per booking: the same upstream calls, the same
-answers and the same errors as when each booking loaded its own (`gateway.schema.carehq.ahead`).
+`room` (and `bookedUnits`) is a value instead of an awaitable per booking: the same upstream
+calls, the same answers and the same errors as when each booking loaded its own
+(`gateway.schema.carehq.ahead`).
 """
 
 from __future__ import annotations
@@ -87,10 +88,15 @@ async def test_aliased_rooms_are_one_call_with_every_attribute(
     assert own_loads == []
 
 
+@pytest.mark.parametrize("room", ["room", "room @include(if: true)"])
 async def test_rooms_and_booked_units_share_one_rooms_call(
-    gateway: Gateway, sandbox: Sandbox
+    gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, room: str
 ) -> None:
-    data = await gateway.data("{ bookings { items { room { floor } bookedUnits { name } } } }")
+    """Loaded ahead together, or (under a directive) each by its resolver: one batch."""
+    own_loads = count_room_loads(monkeypatch)
+    data = await gateway.data(
+        f"{{ bookings {{ items {{ {room} {{ floor }} bookedUnits {{ name }} }} }} }}"
+    )
     rooms = sandbox.carehq.store.rooms
     assert data["bookings"]["items"] == [
         {
@@ -103,6 +109,7 @@ async def test_rooms_and_booked_units_share_one_rooms_call(
     assert bookings_call.path == "/v1/bookings"
     assert rooms_call.path == "/v1/rooms"
     assert sorted(rooms_call.params_of("attributes")) == ["floor", "name_no"]
+    assert len(own_loads) == (0 if room == "room" else 20)  # 10 rooms and 10 units, each
 
 
 @pytest.mark.parametrize(
@@ -172,8 +179,47 @@ def test_always_under_merges_every_field_and_gives_up_on_any_directive() -> None
         "floor",
         "nameNo",
     ]
-    assert selection.always_under(nested, "location") is None  # not selected: nothing to load
+    assert selection.always_under(nested, "location") == []  # not selected: nothing to load
     skipped = field("room", field("id"), skip={"if": False})
     assert selection.always_under([*nested, skipped], "room") is None
     included = InlineFragment(None, [field("room")], {"include": {"if": True}})
     assert selection.always_under([*nested, included], "room") is None
+
+
+@pytest.mark.parametrize(
+    ("selected", "ahead"),
+    [
+        ("bookedUnits { id name }", True),
+        ("... on Booking { room { id floor } } bookedUnits { id name }", True),
+        ("... on BedfulBooking { bookedUnits { id name } }", True),  # no CareHQ room read
+        ("bookedUnits @include(if: true) { id name }", False),
+    ],
+)
+async def test_stays_load_their_carehq_rooms_ahead_in_the_calls_they_made(
+    gateway: Gateway,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    selected: str,
+    ahead: bool,
+) -> None:
+    own_loads = count_room_loads(monkeypatch)
+    data = await gateway.data(
+        f'{{ stays(from: "2023-01-01", to: "2023-01-15") {{ __typename id {selected} }} }}'
+    )
+    store = sandbox.carehq.store
+    carehq = [s for s in data["stays"] if s["__typename"] == "Booking"]
+    assert carehq
+    rooms_read = "bookedUnits" in selected and "BedfulBooking" not in selected
+    for stay in carehq:
+        room_id = store.bookings[stay["id"]]["room"]
+        if rooms_read:
+            assert stay["bookedUnits"] == [{"id": room_id, "name": store.rooms[room_id]["name_no"]}]
+        if "room" in selected.split():
+            assert stay["room"] == {"id": room_id, "floor": int(store.rooms[room_id]["floor"])}
+    room_ids = {store.bookings[s["id"]]["room"] for s in carehq}
+    rooms_calls = sandbox.carehq.calls("GET", "/v1/rooms")
+    assert len(rooms_calls) == (-(-len(room_ids) // 100) if rooms_read else 0)
+    assert {i for call in rooms_calls for i in call.params_of("filters-ids")} == (
+        room_ids if rooms_read else set()
+    )
+    assert len(own_loads) == (0 if ahead else len(carehq))

@@ -168,34 +168,49 @@ def under(selections: Iterable[Selection], name: str) -> list[Selection]:
     return _under(selections, name)
 
 
-def always_under(selections: Iterable[Selection], name: str) -> list[Selection] | None:
-    """As `under`, for a resolver that loads ahead what the fields `name` will read: None when
-    no field `name` is selected, or when any of them may be left out (a directive, `@skip` or
-    `@include`, on it or on a fragment around it), so that nothing is loaded that no field
-    reads. Directives are only looked for, never evaluated: the answer holds for any variables."""
+def always_under(
+    selections: Iterable[Selection], name: str, type_names: Collection[str] | None = None
+) -> list[Selection] | None:
+    """As `under` (empty: no field `name` is selected), for a resolver that loads ahead what
+    the fields `name` will read: None when any of them may be left out (a directive, `@skip`
+    or `@include`, on it or on a fragment around it), so that nothing is loaded that no field
+    reads. Directives are only looked for, never evaluated: the answer holds for any variables.
+    With `type_names`, only fields of fragments that can apply to an object of one of them
+    count (a list of an interface: `... on BedfulBooking { bookedUnits }` is not a CareHQ
+    booking's)."""
+    types = None if type_names is None else frozenset(type_names)
     if isinstance(selections, _Selections):
-        return selections.memo(("always_under", name), lambda: _always_under(selections, name))
-    return _always_under(selections, name)
+        return selections.memo(
+            ("always_under", name, types),
+            lambda: _always_under(selections, name, _ANY_TYPE if types is None else types),
+        )
+    return _always_under(selections, name, _ANY_TYPE if types is None else types)
 
 
-def _always_under(selections: Iterable[Selection], name: str) -> _Selections | None:
-    found = list(_named(selections, name, conditional=False))
-    if not found or any(conditional for _, conditional in found):
+def _always_under(
+    selections: Iterable[Selection], name: str, type_names: Collection[str]
+) -> _Selections | None:
+    found = list(_named(selections, name, type_names, conditional=False))
+    if any(conditional for _, conditional in found):
         return None
     return _Selections(sub for selected, _ in found for sub in selected.selections)
 
 
 def _named(
-    selections: Iterable[Selection], name: str, *, conditional: bool
+    selections: Iterable[Selection], name: str, type_names: Collection[str], *, conditional: bool
 ) -> Iterator[tuple[SelectedField, bool]]:
-    """The fields `name`, fragments flattened, each with whether a directive may leave it out."""
+    """The fields `name`, fragments that apply flattened, each with whether a directive may
+    leave it out."""
     for selection in selections:
         if isinstance(selection, SelectedField):
             if selection.name == name:
                 yield selection, conditional or bool(selection.directives)
-        else:
+        elif selection.type_condition is None or selection.type_condition in type_names:
             yield from _named(
-                selection.selections, name, conditional=conditional or bool(selection.directives)
+                selection.selections,
+                name,
+                type_names,
+                conditional=conditional or bool(selection.directives),
             )
 
 

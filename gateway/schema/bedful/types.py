@@ -222,7 +222,7 @@ class BedfulBooking(Stay):
             place_id=str(r.site_id),
         )
 
-    async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
+    def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
         names = {unit.id: unit.name for unit in self.record.units}
         unit_ids = [item.unit_id for item in self.record.items] or list(names)
         return [

@@ -8,9 +8,10 @@ what was loaded. The loads are the ones the link resolvers would have made (the 
 the same per-request loader, in the same batch), so the upstream calls are the same; a load
 that fails fails each link that needed it, with the same error, as it would have.
 
-Only links that every object will resolve, whatever the variables, are loaded ahead: under a
-`@skip` or `@include`, the link is left to its own resolver, as loading it could make a call
-for a field that is not in the answer.
+A booking's links that load its room (`room`, and `bookedUnits` for the room's name) share
+one batch, so they are loaded ahead together or not at all: when any of them may be left out
+(`@skip`, `@include`), every one is left to its own resolver, as loading a field that is not
+in the answer could make a call, and loading only the others would split their batch in two.
 """
 
 from __future__ import annotations
@@ -22,36 +23,42 @@ from typing import Any
 import strawberry
 from strawberry.types.nodes import Selection
 
+from gateway.reads import CareHQReads
 from gateway.schema import selection
-from gateway.schema.carehq.types import ROOM_NEEDS, Booking, RoomAhead
+from gateway.schema.carehq.types import BOOKING_NEEDS, ROOM_NEEDS, Booking, RoomAhead
 
 
-async def rooms_ahead(
+async def links_ahead(
     info: strawberry.Info[Any, Any],
     bookings: Sequence[Booking],
     selections: Iterable[Selection] | None,
 ) -> None:
-    """Loads the rooms of `bookings` when `selections`, what is selected on each of them, read
-    `room` whatever the variables (None: the bookings themselves may be left out, see
-    `selection.always_under`). Returns once every load is done, failed ones too."""
-    rooms = selection.always_under(selections, "room") if selections is not None else None
-    room_ids = list(dict.fromkeys(b.record.room for b in bookings if b.record.room))
-    if rooms is None or not room_ids or _other_links(selections or ()):
+    """Loads the rooms of `bookings` that `selections`, what is selected on each of them (or on
+    each item of a list of `Stay`s they are in), read whatever the variables (None: the
+    bookings themselves may be left out, see `selection.always_under`). Returns once every
+    load is done, failed ones too."""
+    if selections is None:
         return
-    fields = ROOM_NEEDS.of(rooms)
+    rooms = selection.always_under(selections, "room", BOOKING_NEEDS.type_names)
+    units = selection.always_under(selections, "bookedUnits", BOOKING_NEEDS.type_names)
+    if rooms is None or units is None or not (rooms or units):
+        return
+    room_ids = list(dict.fromkeys(b.record.room for b in bookings if b.record.room))
+    if not room_ids:
+        return
     carehq = info.context.reads.carehq
-    aheads = {room_id: RoomAhead(carehq.room_load(room_id, fields)) for room_id in room_ids}
+    room_loads = _loads(carehq, room_ids, ROOM_NEEDS.of(rooms)) if rooms else {}
+    unit_loads = _loads(carehq, room_ids, ROOM_NEEDS.named("nameNo")) if units else {}
     for booking in bookings:
         if booking.record.room:
-            booking.room_ahead = aheads[booking.record.room]
-    # Futures, not coroutines: no task each. A failure stays in its load for `Booking.room`.
-    await asyncio.gather(*(ahead.load for ahead in aheads.values()), return_exceptions=True)
+            booking.room_ahead = room_loads.get(booking.record.room)
+            booking.units_ahead = unit_loads.get(booking.record.room)
+    # Futures, not coroutines: no task each. A failure stays in its load for the resolvers.
+    loads = (ahead.load for ahead in (*room_loads.values(), *unit_loads.values()))
+    await asyncio.gather(*loads, return_exceptions=True)
 
 
-# The other fields of a booking that load its room (`Stay.bookedUnits`). Their loads and the
-# `room` loads of a list share one batch: loading only the rooms ahead would split it in two.
-_OTHER_ROOM_LINKS = ("bookedUnits",)
-
-
-def _other_links(selections: Iterable[Selection]) -> bool:
-    return any(selection.under(selections, name) for name in _OTHER_ROOM_LINKS)
+def _loads(
+    carehq: CareHQReads, room_ids: list[str], fields: frozenset[str]
+) -> dict[str, RoomAhead]:
+    return {room_id: RoomAhead(carehq.room_load(room_id, fields)) for room_id in room_ids}

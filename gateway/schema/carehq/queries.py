@@ -15,7 +15,7 @@ import strawberry
 
 from gateway.schema import selection
 from gateway.schema.arguments import CareHQId, Page, PerPage
-from gateway.schema.carehq.ahead import rooms_ahead
+from gateway.schema.carehq.ahead import links_ahead
 from gateway.schema.carehq.inputs import (
     BookingFilterArgument,
     BookingSortArgument,
@@ -109,7 +109,7 @@ class CareHQQuery:
             query, fields=fields, sort=sort_of(order), page=page, per_page=per_page
         )
         bookings = [Booking.of(r) for r in result.items]
-        await rooms_ahead(info, bookings, selection.always_under(selected, "items"))
+        await links_ahead(info, bookings, selection.always_under(selected, "items"))
         return BookingPage(items=bookings, **_counts(result))
 
 

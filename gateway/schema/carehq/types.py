@@ -161,8 +161,9 @@ class Room:
 )
 class Booking(Stay):
     record: strawberry.Private[CareHQBooking]
-    # Set only by `ahead.rooms_ahead`, for the selection this booking is completed with.
+    # Set only by `ahead.links_ahead`, for the selection this booking is completed with.
     room_ahead: strawberry.Private[RoomAhead | None] = None
+    units_ahead: strawberry.Private[RoomAhead | None] = None
     # Plain fields, not resolvers: graphql-core reads them directly, where a resolver costs a
     # Strawberry call (arguments, extensions) per booking on a page of 100.
     start_date: date | None = strawberry.field(
@@ -283,12 +284,16 @@ class Booking(Stay):
             place_id=record.location,
         )
 
-    async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
-        if not self.record.room:
+    def stay_units(
+        self, info: strawberry.Info[Any, Any]
+    ) -> list[StayUnit] | Awaitable[list[StayUnit]]:
+        room_id = self.record.room
+        if not room_id:
             return []
-        room = await _load_room(info, self.record.room, ROOM_NEEDS.named("nameNo"))
-        name = room.name if room is not None else None
-        return [StayUnit(id=strawberry.ID(self.record.room), name=name)]
+        if self.units_ahead is not None:
+            room = self.units_ahead.room()
+            return _units(room_id, room.name if room is not None else None)
+        return _units_later(info, room_id)
 
 
 ROOM_NEEDS = selection.Needs.declared(Room, inherited={})
@@ -346,6 +351,15 @@ async def _room_later(
 ) -> Room | None:
     room = await _load_room(info, room_id, fields)
     return Room.of(room) if room is not None else None
+
+
+def _units(room_id: str, name: str | None) -> list[StayUnit]:
+    return [StayUnit(id=strawberry.ID(room_id), name=name)]
+
+
+async def _units_later(info: strawberry.Info[Any, Any], room_id: str) -> list[StayUnit]:
+    room = await _load_room(info, room_id, ROOM_NEEDS.named("nameNo"))
+    return _units(room_id, room.name if room is not None else None)
 
 
 async def _load_room(

@@ -22,6 +22,7 @@ import strawberry
 
 from gateway.schema import selection
 from gateway.schema.bedful.types import BedfulBooking
+from gateway.schema.carehq.ahead import links_ahead
 from gateway.schema.carehq.inputs import RoomFilterArgument
 from gateway.schema.carehq.types import BOOKING_NEEDS, Booking, Room
 from gateway.schema.errors import UpstreamListIncomplete, report_partial_failure
@@ -173,7 +174,9 @@ async def _carehq_stays(
     # `start_date` orders the list whatever the selection reads.
     fields = BOOKING_NEEDS.of(selection.current(info)) | BOOKING_NEEDS.named("startDate")
     records = await info.context.reads.carehq.all_bookings(query, fields=fields)
-    return [Booking.of(record) for record in records]
+    bookings = [Booking.of(record) for record in records]
+    await links_ahead(info, bookings, selection.current(info))
+    return list(bookings)
 
 
 async def _bedful_stays(

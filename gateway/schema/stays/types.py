@@ -7,6 +7,7 @@ cancels with a date and the other with a status.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -63,7 +64,12 @@ class Stay:
     def stay_view(self) -> StayView:
         raise NotImplementedError  # each implementing type computes it from its record
 
-    async def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
+    def stay_units(
+        self, info: strawberry.Info[Any, Any]
+    ) -> list[StayUnit] | Awaitable[list[StayUnit]]:
+        """The units, or an awaitable of them when they must still be loaded: a value wherever
+        one is at hand, as graphql-core completes an awaitable with a task and a few coroutines
+        of its own, per stay."""
         raise NotImplementedError
 
     @strawberry.field(description="Which system the stay is in.")
@@ -121,7 +127,10 @@ class Stay:
         return strawberry.ID(place) if place is not None else None
 
     @strawberry.field(
-        description="What the stay occupies: the CareHQ room, or the Bedful units, with names."
+        graphql_type=list[StayUnit],
+        description="What the stay occupies: the CareHQ room, or the Bedful units, with names.",
     )
-    async def booked_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:
-        return await self.stay_units(info)
+    def booked_units(
+        self, info: strawberry.Info[Any, Any]
+    ) -> list[StayUnit] | Awaitable[list[StayUnit]]:
+        return self.stay_units(info)
