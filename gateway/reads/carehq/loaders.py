@@ -22,6 +22,7 @@ from asyncio import Future
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 
 from aiodataloader import DataLoader
@@ -73,10 +74,15 @@ class CareHQReads:
 
     def __init__(self, source: CareHQSource) -> None:
         self._source = source  # process-wide: coalesces identical calls across requests
-        self._rooms = DataLoader[ById, CareHQRoom | None](self._load_rooms)
-        self._bookings = DataLoader[ById, CareHQBooking | None](self._load_bookings)
+        # Batch functions bound to the source, not to this object: a loader holding a method of
+        # the object that holds it is a reference cycle, and every request's reads would wait
+        # for the garbage collector instead of going when the request does.
+        self._rooms = DataLoader[ById, CareHQRoom | None](partial(self._load_rooms, source))
+        self._bookings = DataLoader[ById, CareHQBooking | None](
+            partial(self._load_bookings, source)
+        )
         self._bookings_of_room = DataLoader[BookingsOfRoom, list[CareHQBooking]](
-            self._load_bookings_of_rooms
+            partial(self._load_bookings_of_rooms, source)
         )
 
     # --- by id and by room: batched ------------------------------------------------------------
@@ -163,27 +169,30 @@ class CareHQReads:
         self._bookings_of_room.clear_all()
 
     # --- batch functions ---------------------------------------------------------------------
-    async def _load_rooms(self, keys: list[ById]) -> list[CareHQRoom | None]:
+    @staticmethod
+    async def _load_rooms(source: CareHQSource, keys: list[ById]) -> list[CareHQRoom | None]:
         fields = _union(keys)
 
         async def fetch(ids: Sequence[str]) -> Page[CareHQRoom]:
             # Archived rooms are hidden by default upstream; a room named by id must still resolve.
             query = RoomQuery(ids=tuple(ids), archived=YesNo.UNSET)
-            return await self._source.list_rooms(query, fields=fields, per_page=MAX_PER_PAGE)
+            return await source.list_rooms(query, fields=fields, per_page=MAX_PER_PAGE)
 
         return await _by_ids(keys, fetch)
 
-    async def _load_bookings(self, keys: list[ById]) -> list[CareHQBooking | None]:
+    @staticmethod
+    async def _load_bookings(source: CareHQSource, keys: list[ById]) -> list[CareHQBooking | None]:
         fields = _union(keys)
 
         async def fetch(ids: Sequence[str]) -> Page[CareHQBooking]:
             query = BookingQuery(ids=tuple(ids))
-            return await self._source.list_bookings(query, fields=fields, per_page=MAX_PER_PAGE)
+            return await source.list_bookings(query, fields=fields, per_page=MAX_PER_PAGE)
 
         return await _by_ids(keys, fetch)
 
+    @staticmethod
     async def _load_bookings_of_rooms(
-        self, keys: list[BookingsOfRoom]
+        source: CareHQSource, keys: list[BookingsOfRoom]
     ) -> list[list[CareHQBooking]]:
         groups: dict[Hashable, list[BookingsOfRoom]] = defaultdict(list)
         for key in keys:
@@ -196,7 +205,7 @@ class CareHQReads:
             for chunk in batched(room_ids, MAX_PER_PAGE):
                 query = replace(group[0].query, rooms=chunk)
                 items = await all_pages(
-                    lambda page, query=query: self._source.list_bookings(  # type: ignore[misc]
+                    lambda page, query=query: source.list_bookings(  # type: ignore[misc]
                         query, fields=fields, sort=group[0].sort, page=page, per_page=MAX_PER_PAGE
                     )
                 )
