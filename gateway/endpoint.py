@@ -138,10 +138,10 @@ class GatewayRouter(SelfHostedGraphQLRouter[GatewayContext, None]):
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """Strawberry's test (a browser's GET without `query`), and no other GraphQL parameter
         either: a GET naming a persisted document executes it."""
+        if not super().should_render_graphql_ide(request):  # a POST: no query parameters read
+            return False
         params = request.query_params
-        return super().should_render_graphql_ide(request) and not any(
-            params.get(name) is not None for name in _PARAMETERS
-        )
+        return not any(params.get(name) is not None for name in _PARAMETERS)
 
     def _caller(self, request: Request) -> str:
         try:
