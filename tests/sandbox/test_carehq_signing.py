@@ -15,6 +15,8 @@ from starlette.routing import Mount
 
 from gateway.sandbox.carehq import CareHQSandbox
 from gateway.sandbox.carehq.seed import build_seed
+from gateway.sandbox.carehq.signing import MAX_SKEW_SECONDS, ApiKey, SignatureVerifier
+from gateway.sandbox.credentials import CAREHQ_ACCOUNT_ID, CAREHQ_API_KEY, CAREHQ_API_SECRET
 from tests.sandbox.carehq_support import (
     Clock,
     booking_form,
@@ -141,3 +143,26 @@ async def test_the_signed_path_is_relative_to_the_mount(
         refused = await http.get("/carehq/v1/rooms", auth=wrong)
     assert (response.status_code, refused.status_code) == (200, 401)
     assert carehq.calls("GET", "/v1/rooms")[0].param("per_page") == "1"
+
+
+def test_the_nonces_remembered_are_forgotten_once_their_window_is_over() -> None:
+    """What the verifier keeps is bounded by the replay window: after it, a thousand nonces
+    leave nothing behind but the newest."""
+    clock = Clock(1_767_225_600.0)
+    verifier = SignatureVerifier(
+        {CAREHQ_API_KEY: ApiKey(CAREHQ_ACCOUNT_ID, CAREHQ_API_SECRET)}, clock
+    )
+
+    def verify_a_fresh_request() -> None:
+        request = httpx.Request("GET", "http://carehq/v1/rooms")
+        next(CareHQSigner(clock=clock).auth_flow(request))
+        verifier.verify("GET", "/v1/rooms", request.headers, [])
+
+    for _ in range(1000):
+        verify_a_fresh_request()
+        clock.now += 0.1
+    assert len(verifier._seen) == 1000
+    clock.now += MAX_SKEW_SECONDS + 1
+    verify_a_fresh_request()
+    assert len(verifier._seen) == 1
+    assert sum(len(bucket) for bucket in verifier._forget_after.values()) == 1
