@@ -1,11 +1,11 @@
 """The Bedful budget shared through a real Redis: two limiters on one key stand for two gateway
-processes. Grant times are what the callers saw (real time: the window is Redis's clock)."""
+processes. Send times are the ones Redis recorded (`Answers`): the clock the limiter decides on,
+not when the callers happened to run."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -34,9 +34,33 @@ async def two_processes(redis_url: str) -> AsyncIterator[list[RedisSlidingWindow
         await client.aclose()
 
 
-async def send(limiter: RedisSlidingWindowLimiter, log: list[float], **kwargs: object) -> None:
+async def send(limiter: RedisSlidingWindowLimiter, **kwargs: object) -> None:
     async with limiter.slot(10.0, **kwargs):  # type: ignore[arg-type]
-        log.append(time.monotonic())
+        pass
+
+
+class Answers:
+    """When each send's answer arrived on Redis's clock: the score the limiter gives a send once
+    its answer is back (a send counts until one period after it), read from the sorted set right
+    after each send, before the window could drop it."""
+
+    def __init__(self, redis_url: str) -> None:
+        self._redis = SharedRedis.from_url(redis_url, display="test")
+        self.at: dict[str, float] = {}  # send id -> answer time
+
+    async def send(
+        self, limiter: RedisSlidingWindowLimiter, done: list[str], **kwargs: object
+    ) -> None:
+        await send(limiter, **kwargs)
+        seconds, micros = await self._redis.client.time()
+        now = seconds + micros / 1_000_000
+        for member, score in await self._redis.client.zrange("budget", 0, -1, withscores=True):
+            if score <= now:  # answered: a send in flight is scored IN_FLIGHT_BOUND ahead
+                self.at.setdefault(member, score)
+        done.append("sent")
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
 
 
 def most_in_any_window(times: list[float], period: float) -> int:
@@ -56,12 +80,16 @@ def test_each_window_is_cut_into_shares_that_never_add_up_to_more() -> None:
 
 
 async def test_two_processes_together_never_exceed_the_window(
-    two_processes: list[RedisSlidingWindowLimiter],
+    redis_url: str, two_processes: list[RedisSlidingWindowLimiter]
 ) -> None:
-    sent: list[float] = []
-    await asyncio.gather(*(send(two_processes[i % 2], sent) for i in range(12)))
+    answers, sent = Answers(redis_url), []
+    await asyncio.gather(*(answers.send(two_processes[i % 2], sent) for i in range(12)))
     assert len(sent) == 12
-    assert most_in_any_window(sent, WINDOW[1]) == WINDOW[0]  # full use, never more
+    assert len(answers.at) == 12
+    assert (
+        most_in_any_window(list(answers.at.values()), WINDOW[1]) == WINDOW[0]
+    )  # full use, never more
+    await answers.aclose()
 
 
 async def test_a_send_in_flight_counts_until_its_answer_then_for_a_period(
@@ -106,7 +134,7 @@ async def test_a_wait_past_the_deadline_is_refused_at_once(
     """Redis's first answer says the next slot is past the deadline: refused on it (one run of
     the grant script, the window's wait reported), not after waiting out the deadline."""
     first, second = two_processes
-    await asyncio.gather(*(send(first, []) for _ in range(3)))
+    await asyncio.gather(*(send(first) for _ in range(3)))
     redis = SharedRedis.from_url(redis_url, display="test")
     asked = await grant_runs(redis)
     with pytest.raises(WaitExceedsDeadline) as caught:
@@ -133,14 +161,16 @@ async def test_writes_keep_a_reserve_that_reads_of_any_process_cannot_take(
         RedisSlidingWindowLimiter(c, key="budget", windows=(WINDOW,), write_reserve=1, margin=0)
         for c in clients
     )
-    reads: list[float] = []
-    flood = [asyncio.create_task(send(reader, reads)) for _ in range(6)]
+    answers, reads = Answers(redis_url), []
+    flood = [asyncio.create_task(answers.send(reader, reads)) for _ in range(6)]
     await asyncio.sleep(0.1)
-    writes: list[float] = []
-    await send(writer, writes, priority=Priority.WRITE)
+    read_at = dict(answers.at)
+    await answers.send(writer, [], priority=Priority.WRITE)
     assert len(reads) == 2  # reads use at most limit - reserve in a window
-    assert writes[0] < reads[0] + WINDOW[1]  # the write did not wait for the read flood
+    (write_at,) = (at for send_id, at in answers.at.items() if send_id not in read_at)
+    assert write_at < min(read_at.values()) + WINDOW[1]  # the write did not wait for the flood
     await asyncio.gather(*flood)
+    await answers.aclose()
     for client in clients:
         await client.aclose()
 
@@ -185,12 +215,13 @@ async def test_when_redis_answers_again_the_process_shares_the_whole_window_agai
     )
     own_redis_server.stop()
     caplog.set_level(logging.INFO, logger="gateway.redis")
-    sent: list[float] = []
-    await send(limiter, sent)  # on this process's share
+    await send(limiter)  # on this process's share
     own_redis_server.start()
-    sent.clear()
-    await asyncio.gather(*(send(limiter, sent) for _ in range(8)))
-    assert most_in_any_window(sent, 0.5) == 4  # the whole window again, through Redis
+    answers, sent = Answers(own_redis_server.url), []
+    await asyncio.gather(*(answers.send(limiter, sent) for _ in range(8)))
+    assert len(answers.at) == 8
+    assert most_in_any_window(list(answers.at.values()), 0.5) == 4  # the whole window again
+    await answers.aclose()
     assert "Bedful budget: shared through Redis again" in caplog.text
     assert limiter.usage().windows[0].used > 0  # counts as Redis reported them
     await client.aclose()
@@ -201,9 +232,9 @@ async def test_a_slot_granted_to_a_caller_cancelled_meanwhile_is_withdrawn(
 ) -> None:
     client = SharedRedis.from_url(own_redis_server.url, display="test")
     limiter = RedisSlidingWindowLimiter(client, key="budget", windows=(WINDOW,), margin=0.0)
-    await send(limiter, [])  # connected, script loaded
+    await send(limiter)  # connected, script loaded
     own_redis_server.pause()  # the next grant waits in Redis's socket...
-    waiting = asyncio.create_task(send(limiter, []))
+    waiting = asyncio.create_task(send(limiter))
     await asyncio.sleep(0.2)
     waiting.cancel()  # ...and its caller gives up
     own_redis_server.resume()  # Redis runs the script: granted to nobody
