@@ -42,6 +42,7 @@ HTTP = tuple(
         "graphiql",
         "media",
         "persisted",
+        "server",
     )
 )
 """The HTTP layer: the modules above the GraphQL schema."""
