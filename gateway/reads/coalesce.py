@@ -64,7 +64,11 @@ class Coalescer:
                 if turn in joined.waiting:
                     joined.waiting.remove(turn)
                 if not joined.waiting and not joined.task.done():
-                    joined.task.cancel()  # every caller gave up: nobody needs the answer
+                    # Every caller gave up: nobody needs the answer. A caller arriving while
+                    # the cancellation is under way starts a call of its own.
+                    if self._in_flight.get(key) is joined:
+                        del self._in_flight[key]
+                    joined.task.cancel()
 
     def is_running(self, key: Hashable) -> bool:
         return key in self._in_flight

@@ -165,3 +165,19 @@ async def test_the_call_is_cancelled_once_every_caller_has_given_up() -> None:
     await asyncio.sleep(0)
     assert call.cancelled()
     assert not coalescer.is_running("k")
+
+
+async def test_a_caller_arriving_as_the_abandoned_call_is_cancelled_starts_its_own() -> None:
+    coalescer, fetch = Coalescer(), Gated()
+    first = asyncio.ensure_future(coalescer.run("k", fetch))
+    await fetch.started.wait()
+    first.cancel()
+    await asyncio.sleep(0)  # `first` gives up: the call is being cancelled, not yet over
+    assert first.cancelled()
+    assert fetch.task is not None
+    assert not fetch.task.done()
+    later = asyncio.ensure_future(coalescer.run("k", fetch))
+    await asyncio.sleep(0)
+    fetch.gate.set()
+    assert await later == "answer"
+    assert fetch.calls == 2
