@@ -5,7 +5,7 @@ and all ten get its answer (or its error). The call runs in a task of its own, s
 gives up (a client disconnects) does not cancel it for the others; once the last caller has given
 up, the call is cancelled (if it is still waiting for a rate-limit slot, it is never sent: the
 budget is shared). Errors are never kept. The callers get the answer in turn, one per turn of the
-event loop (`_hand_out`), so that the next call can leave while they are still being answered.
+event loop (`answer_in_turn`), so that the next call can leave while they are still being answered.
 
 After a write, `forget` makes later callers start a fresh call instead of joining one that left
 before the write (and may answer with the old state): that is what read-your-writes needs. The
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-__all__ = ["Coalescer"]
+__all__ = ["Coalescer", "answer_in_turn"]
 
 T = TypeVar("T")
 
@@ -40,6 +40,9 @@ class Coalescer:
 
     def __init__(self) -> None:
         self._in_flight: dict[Hashable, _InFlight] = {}
+        self.generation = 0
+        """How many times `forget` was called: whatever was read before it changed may be out
+        of date (`gateway.reads.executions` shares work only within one generation)."""
 
     async def run(
         self,
@@ -78,6 +81,7 @@ class Coalescer:
     ) -> None:
         """Later callers of these keys (or keys with any of these tags; or all keys) start a new
         call. Calls already made finish for the callers that joined them."""
+        self.generation += 1
         for key, joined in list(self._in_flight.items()):
             if every or key in keys or not joined.tags.isdisjoint(tags):
                 del self._in_flight[key]
@@ -90,29 +94,36 @@ class Coalescer:
             # Retrieved here so that an error nobody waits for any more is not reported as
             # "never retrieved"; the callers that wait have it raised.
             logger.debug("coalesced read failed: %s", type(task.exception()).__name__)
-        _hand_out(joined)
+        answer_in_turn(joined.waiting, lambda turn: _settle(turn, task))
 
 
-def _hand_out(joined: _InFlight) -> None:
-    """Give the answer to the next caller in line, and the one after it a loop turn later.
+def answer_in_turn(
+    waiting: deque[asyncio.Future[T]], answer: Callable[[asyncio.Future[T]], None]
+) -> None:
+    """`answer` the next caller in line, and the one after it a loop turn later.
 
     Callers woken together would each go on to finish their request (complete the result,
     encode, send) in the same turn of the event loop, one after another, before the loop looks
     at its sockets again: the first caller's client would wait for all of them, and its next
     request (the start of the next shared call) with it. One caller per turn lets new requests
     in between, so the next call is on its way while this one's callers are still answered.
+    Callers that gave up (their future is done) are skipped.
     """
-    while joined.waiting:
-        turn = joined.waiting.popleft()
+    while waiting:
+        turn = waiting.popleft()
         if turn.done():
             continue
-        task = joined.task
-        if task.cancelled():
-            turn.cancel()
-        elif (error := task.exception()) is not None:
-            turn.set_exception(error)
-        else:
-            turn.set_result(task.result())
-        if joined.waiting:
-            task.get_loop().call_soon(_hand_out, joined)
+        answer(turn)
+        if waiting:
+            turn.get_loop().call_soon(answer_in_turn, waiting, answer)
         return
+
+
+def _settle(turn: asyncio.Future[Any], task: asyncio.Task[Any]) -> None:
+    """`turn` ends as `task` did."""
+    if task.cancelled():
+        turn.cancel()
+    elif (error := task.exception()) is not None:
+        turn.set_exception(error)
+    else:
+        turn.set_result(task.result())

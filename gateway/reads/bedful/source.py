@@ -109,6 +109,11 @@ class BedfulSource:
         """The cache's clock (epoch seconds)."""
         return self._clock()
 
+    @property
+    def generation(self) -> int:
+        """Goes up with every invalidation heard (a write here or in another process)."""
+        return self._coalescer.generation
+
     # --- reads -------------------------------------------------------------------------------
     async def booking(
         self, booking_id: int, *, track: Dependencies | None = None

@@ -76,6 +76,11 @@ class CareHQSource:
             ("booking", booking_id), lambda: self.client.get_booking(booking_id)
         )
 
+    @property
+    def generation(self) -> int:
+        """Goes up with every `changed`."""
+        return self._coalescer.generation
+
     def changed(self) -> None:
         """A CareHQ write happened: later reads start new calls rather than join one that may
         have left before the write (read-your-writes across requests)."""
