@@ -36,6 +36,7 @@ from gateway.logging import configure_logging
 from gateway.observability.setup import Observability
 from gateway.persisted import PersistedDocuments
 from gateway.reads import BedfulSource, CareHQSource
+from gateway.reads.executions import Executions
 from gateway.reads.results import ResultCache
 from gateway.reads.store import CacheStore, MemoryStore
 from gateway.route import GraphQLFirst, graphql_route
@@ -121,6 +122,7 @@ def create_app(
                 on_lookup=observability.cache_lookups("bedful"),
             )
             stack.push_async_callback(bedful_reads.aclose)  # before the HTTP clients close
+            carehq_reads = CareHQSource(carehq)
             app.state.idempotency = observability.idempotency(
                 InMemoryIdempotencyStore() if shared is None else RedisIdempotencyStore(shared)
             )
@@ -132,10 +134,15 @@ def create_app(
                     if shared is None
                     else RedisKeyedLocks(shared, lease_seconds=_longest_write(settings))
                 ),
-                carehq_reads=CareHQSource(carehq),
+                carehq_reads=carehq_reads,
                 bedful_reads=bedful_reads,
                 shared=shared,
                 results=_result_cache(settings, bedful_reads, observability, wall_clock),
+                executions=Executions(
+                    # Either source's generation going up means a write or invalidation.
+                    lambda: carehq_reads.generation + bedful_reads.generation,
+                    on_lookup=observability.cache_lookups("executions"),
+                ),
             )
             yield
 

@@ -23,6 +23,7 @@ from gateway.reads import Reads
 if TYPE_CHECKING:
     from gateway.idempotency import IdempotencyStore
     from gateway.reads import BedfulSource, CareHQSource
+    from gateway.reads.executions import Executions
     from gateway.reads.results import ResultCache
     from gateway.shared.connection import SharedRedis
     from gateway.upstreams.bedful import BedfulClient
@@ -40,6 +41,7 @@ class Upstreams:
     locks: KeyedLocks = field(default_factory=LocalKeyedLocks)  # one cancel per booking
     shared: SharedRedis | None = None  # GATEWAY_REDIS_URL: state shared by every process
     results: ResultCache | None = None  # reused Bedful-only results (gateway.schema.reuse)
+    executions: Executions | None = None  # identical queries share one (gateway.schema.reuse)
 
 
 @dataclass(eq=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gateway.app import create_app
 from gateway.sandbox import Sandbox
@@ -54,9 +56,11 @@ def make_settings(**overrides: Any) -> Settings:
 
 @dataclass
 class Gateway:
-    """The gateway as a frontend sees it: GraphQL documents in, JSON out."""
+    """The gateway as a frontend sees it: GraphQL documents in, JSON out (and its app, for the
+    few tests that wait for something inside it)."""
 
     http: httpx.AsyncClient
+    app: FastAPI | None = None
 
     async def execute(
         self, document: str, variables: dict[str, Any] | None = None
@@ -75,6 +79,14 @@ class Gateway:
         assert "errors" not in body, body.get("errors")
         data: dict[str, Any] = body["data"]
         return data
+
+    async def lookups(self, cache: str) -> dict[str, float]:
+        """A cache's lookups so far by result, from `/metrics` as Prometheus scrapes them."""
+        text = (await self.http.get("/metrics")).text
+        found = re.findall(
+            rf'gateway_cache_lookups_total{{cache="{cache}",result="(\w+)"}} (\S+)', text
+        )
+        return {result: float(count) for result, count in found}
 
 
 def only_error(body: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +111,7 @@ async def start_gateway(
             transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
         ) as http,
     ):
-        yield Gateway(http)
+        yield Gateway(http, app)
 
 
 @pytest.fixture

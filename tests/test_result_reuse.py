@@ -5,7 +5,6 @@ not give (what the sandbox saw, the cache's own lookup counts on `/metrics`, a f
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -71,12 +70,7 @@ async def gateway(sandbox: Sandbox, clock: Clock) -> AsyncIterator[Gateway]:
 
 
 async def lookups(gateway: Gateway, cache: str = "bedful_results") -> dict[str, float]:
-    """The cache's lookups so far by result, from `/metrics` as Prometheus scrapes them."""
-    text = (await gateway.http.get("/metrics")).text
-    found = re.findall(
-        rf'gateway_cache_lookups_total{{cache="{cache}",result="(\w+)"}} (\S+)', text
-    )
-    return {result: float(count) for result, count in found}
+    return await gateway.lookups(cache)
 
 
 def stored(sandbox: Sandbox, **fields: Any) -> int:
