@@ -13,7 +13,8 @@
 # connections), PAIRS_1CONN (bookings-page only, for 1-connection cells), LATENCIES and CONNS (instead
 # of CELLS: every combination, e.g. LATENCIES=0 CONNS=10), OUT (results/<UTC time>), SANDBOX_ARGS
 # (extra `gateway sandbox` flags), OURS_ENV (extra environment for `gateway serve`), OURS_ARGS (extra
-# `gateway serve` flags, e.g. "--workers 2").
+# `gateway serve` flags, e.g. "--workers 2"), DISTINCT (1: every request different, `bench.mjs
+# --distinct`, so no gateway reuses a result or shares an execution between requests).
 # Needs from the sandbox: a way to switch off CareHQ signature checks (Mesh cannot sign) and every
 # rate limit, and GET /_sandbox/stats answering {"carehq": <calls so far>, "bedful": <calls so far>}.
 set -euo pipefail
@@ -76,7 +77,7 @@ fresh() { # mesh|ours latency
 measure() { # mesh|ours query latency conns round
   fresh "$1" "$3"
   node bench.mjs --url "$URL" --stats "$SANDBOX/_sandbox/stats" --query "queries/$1/$2.graphql" --connections "$4" \
-    --duration "$DURATION" --warmup "$WARMUP" --cpu "gateway=$GW_PID" --cpu "sandbox=$SB_PID" \
+    --duration "$DURATION" --warmup "$WARMUP" --cpu "gateway=$GW_PID" --cpu "sandbox=$SB_PID" ${DISTINCT:+--distinct} \
     --label "$1 $2 ${3}ms r$5" --json "$OUT/$1-$2-${3}ms-c$4-r$5.json" >/dev/null 2>&1 || echo "failures: $1 $2 ${3}ms c$4 r$5"
 }
 direct() { # latency conns: the same CareHQ call the bookings page makes, straight to the sandbox (the floor)
