@@ -19,7 +19,6 @@ from gateway.logging import configure_logging
 from gateway.observability.metrics import shared_by_workers
 from gateway.sandbox import Sandbox, credentials
 from gateway.schema import schema
-from gateway.server import OneWriteProtocol
 from gateway.settings import ConfigError, Settings
 
 logger = logging.getLogger("gateway")
@@ -108,14 +107,7 @@ def _serve(host: str, port: int, workers: int) -> int:
         if workers == 1:
             app = create_app(settings)
             logger.info("GraphQL at http://%s:%d/graphql", host, port)
-            uvicorn.run(
-                app,
-                host=host,
-                port=port,
-                access_log=False,
-                log_config=None,
-                http=OneWriteProtocol,
-            )
+            uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
         else:
             _serve_workers(settings, host, port, workers)
     return 0
@@ -142,7 +134,6 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         port=port,
         access_log=False,
         log_config=None,
-        http=OneWriteProtocol,
         # A worker answers the supervisor's health check only once it has imported the
         # gateway (seconds on a busy machine); uvicorn's 5 s default kills slow starters.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
@@ -175,9 +166,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         f"Calls so far: GET {base}/_sandbox/stats",
         flush=True,
     )
-    uvicorn.run(
-        sandbox.app(), host=args.host, port=args.port, log_config=None, http=OneWriteProtocol
-    )
+    uvicorn.run(sandbox.app(), host=args.host, port=args.port, log_config=None)
     return 0
 
 

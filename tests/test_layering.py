@@ -42,7 +42,6 @@ HTTP = tuple(
         "graphiql",
         "media",
         "persisted",
-        "server",
     )
 )
 """The HTTP layer: the modules above the GraphQL schema."""
