@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
+from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -37,7 +38,11 @@ if TYPE_CHECKING:
     from gateway.reads.executions import Executions
     from gateway.reads.results import Lookup
 
-__all__ = ["ReuseResults"]
+__all__ = ["ANSWERED_BY", "ReuseResults"]
+
+ANSWERED_BY = "gateway.answered_by"
+"""The operation span's attribute for a query answered without executing: `kept result` or
+`identical execution` (it then has no upstream spans of its own)."""
 
 
 class ReuseResults(SchemaExtension):
@@ -59,6 +64,7 @@ class ReuseResults(SchemaExtension):
         if lookup is not None and lookup.data is not None:
             # A copy: whatever later steps do to this response's data, the kept one stays.
             execution.result = GraphQLExecutionResult(data=dict(lookup.data), errors=None)
+            trace.get_current_span().set_attribute(ANSWERED_BY, "kept result")
             yield
             return
         shared: _Outcome | None = await executions.join(key) if executions is not None else None
@@ -67,6 +73,7 @@ class ReuseResults(SchemaExtension):
                 lookup.done(None, 0, ())
             execution.result = shared.result()
             context.partial_errors[:] = shared.partial_errors
+            trace.get_current_span().set_attribute(ANSWERED_BY, "identical execution")
             yield
             return
         lead = executions.lead(key) if executions is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 
@@ -186,3 +187,39 @@ def test_tracing_is_off_unless_an_exporter_is_configured() -> None:
         tracer_provider_from_environment({"OTEL_TRACES_EXPORTER": "zipkin"})
     with pytest.raises(ConfigError, match="OTEL_EXPORTER_OTLP_PROTOCOL"):
         tracer_provider_from_environment({**endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})
+
+
+async def test_a_query_answered_without_executing_says_so_on_its_span(
+    sandbox: Sandbox, exporter: InMemorySpanExporter
+) -> None:
+    gate = asyncio.Event()
+
+    async def held(_seconds: float) -> None:
+        await gate.wait()
+
+    sandbox.carehq.sleep, sandbox.carehq.latency_ms = held, 1
+    query = {"query": "query Rooms { rooms(perPage: 2) { items { id } } }"}
+    async for http in traced(sandbox, exporter):
+        first = asyncio.ensure_future(http.post("/graphql", json=query))
+        for _ in range(500):  # loop turns: the first is executing, its CareHQ call held
+            await asyncio.sleep(0)
+        second = asyncio.ensure_future(http.post("/graphql", json=query))
+        for _ in range(500):
+            await asyncio.sleep(0)
+        gate.set()
+        assert (await first).json() == (await second).json()
+        bedful = {"query": 'query Guest { bedfulBooking(id: "3141036") { id } }'}
+        for _ in range(2):  # the second is answered with the first's kept result
+            assert "errors" not in (await http.post("/graphql", json=bedful)).json()
+    spans = exporter.get_finished_spans()
+    guests = [
+        (s.attributes or {}).get("gateway.answered_by") for s in spans if s.name == "query Guest"
+    ]
+    assert guests == [None, "kept result"]
+    operations = [s for s in spans if s.name == "query Rooms"]
+    answered_by = [(s.attributes or {}).get("gateway.answered_by") for s in operations]
+    assert sorted(answered_by, key=str) == [None, "identical execution"]  # one of each
+    shared = operations[answered_by.index("identical execution")]
+    (executed,) = (s for s in operations if s is not shared)
+    assert [s.name for s in children(spans, executed)] == ["CareHQ GET /v1/rooms"]
+    assert children(spans, shared) == []
