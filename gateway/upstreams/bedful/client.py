@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from gateway.upstreams.cookies import refusing_jar
 from gateway.upstreams.errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
 from gateway.upstreams.health import Health
 from gateway.upstreams.http import Sender
@@ -203,4 +204,5 @@ def bedful_http_client(
         timeout=timeouts,
         headers={"Accept": "application/json"},
         follow_redirects=False,
+        cookies=refusing_jar(),  # shared by every caller: see gateway.upstreams.cookies
     )

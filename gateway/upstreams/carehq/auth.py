@@ -22,6 +22,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from gateway.upstreams.cookies import refusing_jar
+
 __all__ = ["CareHQSignature", "canonical_params", "carehq_http_client"]
 
 _QUERY_SIGNED_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -115,4 +117,5 @@ def carehq_http_client(
         timeout=timeouts,
         headers={"Accept": "application/json"},
         follow_redirects=False,
+        cookies=refusing_jar(),  # shared by every caller: see gateway.upstreams.cookies
     )
