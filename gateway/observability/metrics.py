@@ -35,7 +35,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
-from gateway.observability.request import Operation
+from gateway.observability.request import CLIENT_CLOSED_REQUEST, Operation
 from gateway.settings import ConfigError
 
 __all__ = ["Metrics"]
@@ -65,7 +65,8 @@ class Metrics:
         r = self.registry
         self.requests = Counter(
             "gateway_graphql_requests",
-            "GraphQL requests by operation name, operation type and outcome (ok, partial, error).",
+            "GraphQL requests by operation name, operation type and outcome (ok, partial, error, "
+            "cancelled: the client went away before its answer).",
             ["operation", "type", "outcome"],
             registry=r,
         )
@@ -133,13 +134,15 @@ class Metrics:
 
     def observe_request(self, operations: list[Operation], status: int, seconds: float) -> None:
         """One HTTP request to the GraphQL endpoint, with the operations that ran in it."""
+        # A client that went away before its answer started (status 499): not an error of ours.
+        failed = "cancelled" if status == CLIENT_CLOSED_REQUEST else "error"
         if not operations:
             if status >= 400:  # refused before GraphQL: no token, a body that is not GraphQL
-                self.child(self.requests, "none", "none", "error").inc()
-                self.child(self.request_duration, "none", "error").observe(seconds)
+                self.child(self.requests, "none", "none", failed).inc()
+                self.child(self.request_duration, "none", failed).observe(seconds)
             return  # otherwise the GraphiQL page: not a GraphQL request
         for op in operations:
-            outcome = "error" if status >= 400 else op.outcome
+            outcome = failed if status >= 400 else op.outcome
             requests, duration = self.request_series(self.operation_label(op), op.type, outcome)
             requests.inc()
             duration.observe(seconds)

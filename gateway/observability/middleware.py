@@ -4,6 +4,10 @@ It opens the request's record (request id, trace id), answers the request id in 
 and when the response is done writes the one INFO request line and counts the request in the
 metrics. The line holds the method, path, GraphQL operation name(s), status and duration: never
 the query string, variables or bodies (they carry personal data).
+
+A request whose client went away before any answer was started is logged with status 499
+(nginx's "client closed request") and counted with outcome `cancelled`: a hang-up is the
+client's doing, not a server error, and must not page anyone as a 500 would.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.observability.metrics import Metrics
 from gateway.observability.request import (
+    CLIENT_CLOSED_REQUEST,
     REQUEST_ID_HEADER,
     RequestRecord,
     close_request,
@@ -52,9 +57,17 @@ class ObserveRequests:
         headers = scope["headers"]
         record = RequestRecord(request_id_from(headers), self._trace_id(headers), self._tracer)
         request_id = record.request_id.encode("ascii")
-        status = 500
+        status: int | None = None  # until an answer starts
+        gone = False  # the client went away
         token = open_request(record)
         started = time.perf_counter()
+
+        async def receive_noting_hang_up() -> Message:
+            nonlocal gone
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone = True
+            return message
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status
@@ -64,9 +77,11 @@ class ObserveRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_request_id)
+            await self.app(scope, receive_noting_hang_up, send_with_request_id)
         finally:
             duration = time.perf_counter() - started
+            if status is None:  # no answer: the client left first, or the app failed
+                status = CLIENT_CLOSED_REQUEST if gone else 500
             self._log(scope, record, status, duration)
             close_request(token)
             if self._metrics is not None and scope["path"].rstrip("/") == self._graphql_path:

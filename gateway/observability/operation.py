@@ -9,6 +9,7 @@ carries the operation's name and type, never its variables or the document's tex
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator, Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from opentelemetry import trace
 from strawberry.extensions import LifecycleStep, SchemaExtension
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
-from gateway.observability.request import Operation, current_request
+from gateway.observability.request import Operation, RequestRecord, current_request
 from gateway.observability.tracing import operation_span
 
 
@@ -29,23 +30,34 @@ class ObserveOperation(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         record = current_request()
         with operation_span(record) as span:
-            yield
-            context = self.execution_context
-            name, op_type = _operation(context.graphql_document, context.operation_name)
-            if span.is_recording():
-                _describe(span, name, op_type)
-            if record is None:
-                return
-            result = context.result
-            errors = (result.errors if result is not None else None) or []
-            if not errors:
-                outcome = "ok"
-            elif result is not None and any(v is not None for v in (result.data or {}).values()):
-                outcome = "partial"  # some fields answered, others failed
-            else:
-                outcome = "error"
-            codes = [str((error.extensions or {}).get("code", "")) for error in errors]
-            record.operations.append(Operation(name, op_type, self._executed, outcome, codes))
+            try:
+                yield
+            except asyncio.CancelledError:  # its client went away: still say what was cut short
+                self._note(record, span, cancelled=True)
+                raise
+            self._note(record, span)
+
+    def _note(
+        self, record: RequestRecord | None, span: trace.Span, *, cancelled: bool = False
+    ) -> None:
+        context = self.execution_context
+        name, op_type = _operation(context.graphql_document, context.operation_name)
+        if span.is_recording():
+            _describe(span, name, op_type)
+        if record is None:
+            return
+        result = None if cancelled else context.result
+        errors = (result.errors if result is not None else None) or []
+        if cancelled:
+            outcome = "cancelled"
+        elif not errors:
+            outcome = "ok"
+        elif result is not None and any(v is not None for v in (result.data or {}).values()):
+            outcome = "partial"  # some fields answered, others failed
+        else:
+            outcome = "error"
+        codes = [str((error.extensions or {}).get("code", "")) for error in errors]
+        record.operations.append(Operation(name, op_type, self._executed, outcome, codes))
 
     def on_execute(self) -> Iterator[None]:
         self._executed = True
