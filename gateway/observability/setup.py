@@ -27,6 +27,7 @@ from gateway.observability.operation import FieldSpans
 from gateway.observability.replays import CountReplays
 from gateway.observability.tracing import (
     TRACER_NAME,
+    ClientUnnamed,
     request_tracing_options,
     trace_upstream,
     tracer_provider_from_environment,
@@ -111,6 +112,7 @@ class Observability:
         app.add_middleware(ObserveRequests, metrics=self.metrics, tracer=self.tracer)
         if self.provider is not None:
             app.add_middleware(OpenTelemetryMiddleware, **request_tracing_options(self.provider))
+            app.add_middleware(ClientUnnamed)  # outside it: spans never see who the client is
 
     def shutdown(self) -> None:
         if self.metrics is not None:

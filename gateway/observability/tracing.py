@@ -13,6 +13,9 @@ upstream call (`gateway.observability.upstream`) and its HTTP attempts (httpx in
 which also sends `traceparent` to the upstream). Span attributes never hold a query string, a
 variable, the document's text or an upstream URL's path and query: the hooks below overwrite
 what the instrumentations record with the path alone (server) or the route template (client).
+Nor do they say who the client is: `ClientUnnamed` hands the ASGI instrumentation a request
+without the client's address and port or its `user-agent` (an address identifies a person's
+device, a user agent helps fingerprint it; nothing in the gateway reads either).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import INVALID_SPAN, SpanKind
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.observability.request import RequestRecord
 from gateway.observability.upstream import current_call
@@ -110,6 +113,20 @@ def request_tracing_options(provider: TracerProvider) -> dict[str, Any]:
         "tracer_provider": provider,
         "exclude_spans": ["receive", "send"],
     }
+
+
+class ClientUnnamed:
+    """ASGI middleware, installed just outside the ASGI instrumentation: what it passes on has
+    no `client` (address, port) and no `user-agent` header, so server spans cannot record them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"user-agent"]
+            scope = {**scope, "client": None, "headers": headers}
+        await self.app(scope, receive, send)
 
 
 def trace_upstream(client: httpx.AsyncClient, provider: TracerProvider) -> None:

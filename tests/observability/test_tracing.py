@@ -23,6 +23,8 @@ TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 CALLER_SPAN = "b7ad6b7169203331"
 TRACEPARENT = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
 SECRET_EMAIL = "Guest.Person@example.com"
+CLIENT_IP = "203.0.113.7"  # the frontend user's address: personal data
+USER_AGENT = "Mozilla/5.0 (Linux; Android 14; Room 12 tablet)"
 
 
 @pytest.fixture
@@ -41,7 +43,8 @@ async def traced(
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gw.test"
+            transport=httpx.ASGITransport(app=app, client=(CLIENT_IP, 50123)),
+            base_url="http://gw.test",
         ) as http,
     ):
         yield http
@@ -71,7 +74,11 @@ async def test_span_tree_and_traceparent_reach_both_upstreams(
                 "query": document,
                 "variables": json.dumps({"q": SECRET_EMAIL, "b": bedful_id}),
             },
-            headers={"traceparent": TRACEPARENT, "x-request-id": "req-1"},
+            headers={
+                "traceparent": TRACEPARENT,
+                "x-request-id": "req-1",
+                "user-agent": USER_AGENT,
+            },
         )
         assert response.status_code == 200, response.text
         assert response.headers["x-request-id"] == "req-1"
@@ -119,11 +126,13 @@ async def test_span_tree_and_traceparent_reach_both_upstreams(
         f"00-{TRACE_ID}-{hex_id(bedful_attempt.context.span_id)}-01"
     )
 
-    # Nothing personal anywhere: no variable, query string, id or filter value.
+    # Nothing personal anywhere: no variable, query string, id or filter value, nor who the
+    # client is (its address, port and user agent).
     recorded = json.dumps(
         [[s.name, dict(s.attributes or {}), [e.name for e in s.events]] for s in spans]
     )
-    for secret in (SECRET_EMAIL, "Guest.Person", "example.com", bedful_id, "filters-q", "query="):
+    secrets = (SECRET_EMAIL, "Guest.Person", "example.com", bedful_id, "filters-q", "query=")
+    for secret in (*secrets, CLIENT_IP, "50123", "Android", "Room 12"):
         assert secret not in recorded, secret
     assert "http://carehq.sandbox/v1/bookings" in recorded
 
