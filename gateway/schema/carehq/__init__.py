@@ -1,3 +1,4 @@
-"""CareHQ in GraphQL: `types` (Room, Booking), `inputs` (enums, filters, sorts and their
-translation into the client's queries), `queries` (room, rooms, booking, bookings) and
-`mutations` (createBooking, cancelBooking)."""
+"""CareHQ in GraphQL: `types` (Room, Booking), `enums` (CareHQ's enumerations and their
+mapping to the client's members), `inputs` (filters and their translation into the client's
+queries), `sorting` (sort orders), `queries` (room, rooms, booking, bookings), `ahead` (a list's
+rooms loaded before it is completed) and `mutations` (createBooking, cancelBooking)."""

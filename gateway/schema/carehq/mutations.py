@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from gateway.schema.arguments import CareHQId
-from gateway.schema.carehq.inputs import BookingType, RatePeriod, member
+from gateway.schema.carehq.enums import BookingType, RatePeriod, member
 from gateway.schema.carehq.types import Booking
 from gateway.schema.errors import NotFound
 from gateway.schema.limits import shown

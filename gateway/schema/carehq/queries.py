@@ -18,13 +18,11 @@ from gateway.schema.arguments import CareHQId, Page, PerPage
 from gateway.schema.carehq.ahead import links_ahead
 from gateway.schema.carehq.inputs import (
     BookingFilterArgument,
-    BookingSortArgument,
     RoomFilterArgument,
-    RoomSortArgument,
     booking_query,
     room_query,
-    sort_of,
 )
+from gateway.schema.carehq.sorting import BookingSortArgument, RoomSortArgument, sort_of
 from gateway.schema.carehq.types import (
     BOOKING_NEEDS,
     ROOM_NEEDS,

@@ -18,17 +18,15 @@ import strawberry
 
 from gateway.reads.carehq.loaders import BookingsOfRoom
 from gateway.schema import selection
-from gateway.schema.carehq.inputs import (
-    BookingFilterArgument,
-    BookingSortArgument,
+from gateway.schema.carehq.enums import (
     BookingType,
     CareType,
     FundingType,
     RatePeriod,
-    booking_query,
     from_upstream,
-    sort_of,
 )
+from gateway.schema.carehq.inputs import BookingFilterArgument, booking_query
+from gateway.schema.carehq.sorting import BookingSortArgument, sort_of
 from gateway.schema.selection import reads
 from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
