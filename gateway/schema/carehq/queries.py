@@ -22,18 +22,11 @@ from gateway.schema.carehq.inputs import (
     booking_query,
     room_query,
 )
+from gateway.schema.carehq.pages import BookingPage, RoomPage, counts
 from gateway.schema.carehq.sorting import BookingSortArgument, RoomSortArgument, sort_of
-from gateway.schema.carehq.types import (
-    BOOKING_NEEDS,
-    ROOM_NEEDS,
-    Booking,
-    BookingPage,
-    Room,
-    RoomPage,
-)
+from gateway.schema.carehq.types import BOOKING_NEEDS, ROOM_NEEDS, Booking, Room
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import MAX_PER_PAGE
-from gateway.upstreams.carehq import Page as UpstreamPage
 
 _PAGING = f"`perPage` is 1 to {MAX_PER_PAGE}; `page` counts from 1."
 
@@ -73,7 +66,7 @@ class CareHQQuery:
         result = await info.context.reads.carehq.rooms_page(
             query, fields=fields, sort=sort_of(order), page=page, per_page=per_page
         )
-        return RoomPage(items=[Room.of(record) for record in result.items], **_counts(result))
+        return RoomPage(items=[Room.of(record) for record in result.items], **counts(result))
 
     @strawberry.field(description="One CareHQ booking by id; `null` if CareHQ has no such booking.")
     async def booking(self, info: strawberry.Info[Any, Any], id: CareHQId) -> Booking | None:
@@ -108,13 +101,4 @@ class CareHQQuery:
         )
         bookings = [Booking.of(r) for r in result.items]
         await links_ahead(info, bookings, selection.always_under(selected, "items"))
-        return BookingPage(items=bookings, **_counts(result))
-
-
-def _counts(result: UpstreamPage[Any]) -> dict[str, int]:
-    return {
-        "item_count": result.item_count,
-        "page": result.page,
-        "page_count": result.page_count,
-        "per_page": result.per_page,
-    }
+        return BookingPage(items=bookings, **counts(result))

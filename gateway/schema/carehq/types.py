@@ -18,17 +18,12 @@ import strawberry
 
 from gateway.reads.carehq.loaders import BookingsOfRoom
 from gateway.schema import selection
-from gateway.schema.carehq.enums import (
-    BookingType,
-    CareType,
-    FundingType,
-    RatePeriod,
-    from_upstream,
-)
+from gateway.schema.carehq.enums import BookingType, CareType, FundingType, RatePeriod
 from gateway.schema.carehq.inputs import BookingFilterArgument, booking_query
 from gateway.schema.carehq.sorting import BookingSortArgument, sort_of
+from gateway.schema.carehq.stay import STAY_READS, stay_view
 from gateway.schema.selection import reads
-from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
+from gateway.schema.stays.types import Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
@@ -270,17 +265,7 @@ class Booking(Stay):
         return _room_later(info, self.record.room, fields)
 
     def stay_view(self) -> StayView:
-        record = self.record
-        return StayView(
-            system=BookingSystem.CAREHQ,
-            start_date=record.start_date,
-            end_date=record.end_date,
-            is_cancelled=record.cancelled is not None,
-            blocks_availability=record.cancelled is None,
-            total_price=total_price(record),
-            guest_name=None,
-            place_id=record.location,
-        )
+        return stay_view(self.record)
 
     def stay_units(
         self, info: strawberry.Info[Any, Any]
@@ -295,53 +280,7 @@ class Booking(Stay):
 
 
 ROOM_NEEDS = selection.Needs.declared(Room, inherited={})
-BOOKING_NEEDS = selection.Needs.declared(
-    Booking,
-    # The `Stay` fields, declared on the interface for both systems, as a CareHQ booking has them.
-    inherited={
-        "id": reads("id"),
-        "system": reads(),
-        "isCancelled": reads("cancelled"),
-        "blocksAvailability": reads("cancelled"),
-        "totalPrice": reads("rate", "rate_period", "start_date", "end_date"),
-        "guestName": reads(),
-        "placeId": reads("location"),
-        "bookedUnits": reads("room"),
-    },
-)
-
-
-@strawberry.type(description="One page of CareHQ rooms.")
-class RoomPage:
-    items: list[Room] = strawberry.field(description="The rooms on this page.")
-    item_count: int = strawberry.field(description="How many rooms match, on all pages.")
-    page: int = strawberry.field(description="This page's number, from 1.")
-    page_count: int = strawberry.field(description="How many pages there are.")
-    per_page: int = strawberry.field(description="The page size asked for (at most 100).")
-
-
-@strawberry.type(description="One page of CareHQ bookings.")
-class BookingPage:
-    items: list[Booking] = strawberry.field(description="The bookings on this page.")
-    item_count: int = strawberry.field(description="How many bookings match, on all pages.")
-    page: int = strawberry.field(description="This page's number, from 1.")
-    page_count: int = strawberry.field(description="How many pages there are.")
-    per_page: int = strawberry.field(description="The page size asked for (at most 100).")
-
-
-def total_price(record: CareHQBooking) -> Money | None:
-    """The rate over the nights [start_date, end_date), half up to the penny; None if unknown."""
-    if record.start_date is None or record.end_date is None or record.rate is None:
-        return None
-    nights = (record.end_date - record.start_date).days
-    if nights < 0:
-        return None
-    period = from_upstream(RatePeriod, record.rate_period)
-    if period is RatePeriod.DAILY:
-        return Money(amount=record.rate * nights, currency="GBP")
-    if period is RatePeriod.WEEKLY:
-        return Money(amount=(record.rate * nights * 2 + 7) // 14, currency="GBP")
-    return None
+BOOKING_NEEDS = selection.Needs.declared(Booking, inherited=STAY_READS)
 
 
 async def _room_later(
