@@ -12,11 +12,16 @@ A booking's links that load its room (`room`, and `bookedUnits` for the room's n
 one batch, so they are loaded ahead together or not at all: when any of them may be left out
 (`@skip`, `@include`), every one is left to its own resolver, as loading a field that is not
 in the answer could make a call, and loading only the others would split their batch in two.
+
+What a booking is given is a `RoomAhead`, defined here beside the code that fills it in;
+`gateway.schema.carehq.types` refers to it lazily (`strawberry.lazy`), as this module imports
+that one.
 """
 
 from __future__ import annotations
 
 import asyncio
+from asyncio import Future
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,7 +30,8 @@ from strawberry.types.nodes import Selection
 
 from gateway.reads import CareHQReads
 from gateway.schema import selection
-from gateway.schema.carehq.types import BOOKING_NEEDS, ROOM_NEEDS, Booking, RoomAhead
+from gateway.schema.carehq.types import BOOKING_NEEDS, ROOM_NEEDS, Booking, Room
+from gateway.upstreams.carehq import CareHQRoom
 
 
 async def links_ahead(
@@ -62,3 +68,23 @@ def _loads(
     carehq: CareHQReads, room_ids: list[str], fields: frozenset[str]
 ) -> dict[str, RoomAhead]:
     return {room_id: RoomAhead(carehq.room_load(room_id, fields)) for room_id in room_ids}
+
+
+class RoomAhead:
+    """A booking's room, loaded by the list the booking is on before graphql-core completes it
+    (`links_ahead`), with what every `room` under that list selects. One per room, shared by
+    the bookings of the list in that room (`Booking.room_ahead`, `Booking.units_ahead`)."""
+
+    __slots__ = ("_room", "load")
+
+    def __init__(self, load: Future[CareHQRoom | None]) -> None:
+        self.load = load
+        self._room: Room | None = None
+
+    def room(self) -> Room | None:
+        """The room (None: CareHQ has no such room), once the load is done. A failed load
+        raises its error here, for each booking, as it did when each booking awaited it."""
+        record = self.load.result()
+        if self._room is None and record is not None:
+            self._room = Room.of(record)
+        return self._room

@@ -4,15 +4,20 @@ Objects are built from the CareHQ client's records; a field reads only attribute
 selection asked CareHQ for. Each field declares which (`metadata=reads(...)`, see
 `gateway.schema.selection`); `ROOM_NEEDS` and `BOOKING_NEEDS` collect them for the resolvers.
 Money is integer pence; CareHQ date-times are UK wall-clock times without an offset.
+
+Room and Booking share this module because each links to the other (`Room.bookings`,
+`Booking.room`) and each link's resolver builds the other type (`Booking.of`, `Room.of`); split,
+each module would import the other at run time. What they are built from lives beside them:
+their enums (`enums`), the page types (`pages`), a booking as a `Stay` (`stay`) and the rooms a
+list loads ahead for its bookings (`ahead`).
 """
 
 from __future__ import annotations
 
-from asyncio import Future
 from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -27,25 +32,11 @@ from gateway.schema.stays.types import Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
+if TYPE_CHECKING:
+    from gateway.schema.carehq.ahead import RoomAhead
 
-class RoomAhead:
-    """A booking's room, loaded by the list the booking is on before graphql-core completes it
-    (`gateway.schema.carehq.ahead`), with what every `room` under that list selects. One per
-    room, shared by the bookings of the list in that room."""
-
-    __slots__ = ("_room", "load")
-
-    def __init__(self, load: Future[CareHQRoom | None]) -> None:
-        self.load = load
-        self._room: Room | None = None
-
-    def room(self) -> Room | None:
-        """The room (None: CareHQ has no such room), once the load is done. A failed load
-        raises its error here, for each booking, as it did when each booking awaited it."""
-        record = self.load.result()
-        if self._room is None and record is not None:
-            self._room = Room.of(record)
-        return self._room
+# `ahead` builds these from `Room` and fills them in on `Booking`s: lazy, as it imports this module.
+_Ahead = Annotated["RoomAhead", strawberry.lazy("gateway.schema.carehq.ahead")]
 
 
 @strawberry.type(description="A room's price for one CareHQ room-rate type.")
@@ -155,8 +146,8 @@ class Room:
 class Booking(Stay):
     record: strawberry.Private[CareHQBooking]
     # Set only by `ahead.links_ahead`, for the selection this booking is completed with.
-    room_ahead: strawberry.Private[RoomAhead | None] = None
-    units_ahead: strawberry.Private[RoomAhead | None] = None
+    room_ahead: strawberry.Private[_Ahead | None] = None
+    units_ahead: strawberry.Private[_Ahead | None] = None
     # Plain fields, not resolvers: graphql-core reads them directly, where a resolver costs a
     # Strawberry call (arguments, extensions) per booking on a page of 100.
     start_date: date | None = strawberry.field(
