@@ -13,10 +13,15 @@ Prices: CareHQ charges `rate` pence per day or per week; a stay occupies the nig
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gateway.schema.carehq.enums import RatePeriod, from_upstream
 from gateway.schema.selection import reads
 from gateway.schema.stays.types import BookingSystem, Money, StayView
 from gateway.upstreams.carehq import CareHQBooking
+
+if TYPE_CHECKING:
+    from gateway.schema.carehq.types import Booking
 
 STAY_READS = {
     "id": reads("id"),
@@ -32,8 +37,10 @@ STAY_READS = {
 GraphQL field name -> the record attributes it reads (`inherited` of `BOOKING_NEEDS`)."""
 
 
-def stay_view(record: CareHQBooking) -> StayView:
-    """What the `Stay` fields of a CareHQ booking show."""
+def stay_view(booking: Booking) -> StayView:
+    """What the `Stay` fields of a CareHQ booking show: `Booking.stay_view` itself (not a
+    method calling this one: the `Stay` fields of a `stays` list call it once each)."""
+    record = booking.record
     return StayView(
         system=BookingSystem.CAREHQ,
         start_date=record.start_date,

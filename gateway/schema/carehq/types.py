@@ -23,12 +23,12 @@ import strawberry
 
 from gateway.reads.carehq.loaders import BookingsOfRoom
 from gateway.schema import selection
+from gateway.schema.carehq import stay
 from gateway.schema.carehq.enums import BookingType, CareType, FundingType, RatePeriod
 from gateway.schema.carehq.inputs import BookingFilterArgument, booking_query
 from gateway.schema.carehq.sorting import BookingSortArgument, sort_of
-from gateway.schema.carehq.stay import STAY_READS, stay_view
 from gateway.schema.selection import reads
-from gateway.schema.stays.types import Stay, StayUnit, StayView
+from gateway.schema.stays.types import Stay, StayUnit
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
@@ -255,8 +255,8 @@ class Booking(Stay):
         fields = ROOM_NEEDS.of(selection.current(info))
         return _room_later(info, self.record.room, fields)
 
-    def stay_view(self) -> StayView:
-        return stay_view(self.record)
+    # What the `Stay` fields show: the function itself is the method, with no call between.
+    stay_view = stay.stay_view
 
     def stay_units(
         self, info: strawberry.Info[Any, Any]
@@ -271,7 +271,7 @@ class Booking(Stay):
 
 
 ROOM_NEEDS = selection.Needs.declared(Room, inherited={})
-BOOKING_NEEDS = selection.Needs.declared(Booking, inherited=STAY_READS)
+BOOKING_NEEDS = selection.Needs.declared(Booking, inherited=stay.STAY_READS)
 
 
 async def _room_later(
