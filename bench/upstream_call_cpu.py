@@ -11,6 +11,8 @@ time over one keep-alive connection, through each layer in turn:
 - `httpcore`: httpcore's connection pool (anyio streams, h11), what httpx sends through;
 - `httpx`: `httpx.AsyncClient.get` with a prepared URL;
 - `httpx+signing`: the CareHQ httpx client, signing every request (`CareHQSignature`);
+- `exchange+signing`: the same client and request, sent as the gateway sends each attempt
+  (`gateway.upstreams.exchange`: auth flow and transport, no cookie jar) and read;
 - `client`: `CareHQClient.list_bookings`, all of one upstream read (send loop, deadline,
   signing, status handling, decoding of the page).
 
@@ -45,6 +47,7 @@ from gateway.upstreams.carehq import (
     CareHQSignature,
     carehq_http_client,
 )
+from gateway.upstreams.exchange import exchange
 
 PATH = "/carehq/v1/bookings?attributes=start_date&page=1&per_page=10"
 Call = Callable[[], Awaitable[object]]
@@ -82,6 +85,14 @@ async def raw_call(host: str, port: int) -> tuple[Call, Callable[[], None]]:
     return call, writer.close
 
 
+async def exchanged(http: httpx.AsyncClient, url: httpx.URL) -> bytes:
+    response = await exchange(http, http.build_request("GET", url))
+    try:
+        return await response.aread()
+    finally:
+        await response.aclose()
+
+
 async def layers(base: str, host: str, port: int, calls: int) -> dict[str, float]:
     url = base + PATH
     figures: dict[str, float] = {}
@@ -100,6 +111,7 @@ async def layers(base: str, host: str, port: int, calls: int) -> dict[str, float
         f"{base}/carehq", signature, timeouts=httpx.Timeout(10)
     ) as signed:
         figures["httpx+signing"] = await cpu_per_call(lambda: signed.get(prepared), calls)
+        figures["exchange+signing"] = await cpu_per_call(lambda: exchanged(signed, prepared), calls)
         client = CareHQClient(signed, timeout=10)
         query = BookingQuery()
         figures["client"] = await cpu_per_call(
@@ -127,7 +139,7 @@ def main() -> None:
     print(f"CPU ms per call, median of {args.rounds} rounds of {args.calls} calls, 1 connection")
     for layer in rounds[0]:
         cpu = statistics.median(r[layer] for r in rounds)
-        print(f"  {layer:14} {cpu:6.3f} ms  x{cpu / floor:5.1f} of raw")
+        print(f"  {layer:16} {cpu:6.3f} ms  x{cpu / floor:5.1f} of raw")
     print("(raw: the bytes on one asyncio stream; each layer includes the ones above it)")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 

@@ -6,6 +6,8 @@ upstream, or from a load balancer in front of it, would then tie every caller's 
 session, and could carry state set during one caller's call into everybody else's. Neither
 CareHQ nor Bedful documents a cookie: each request authenticates on its own (a signature, Basic
 auth). So the clients' jar refuses every cookie, through the standard library's own policy.
+Their calls (`exchange`) do not even hand answers to the jar; it guards whatever else is sent
+through the clients' `send` (a proxy from the environment, a benchmark's `get`).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from .errors import (
     UpstreamUnavailable,
     WriteOutcomeUnknown,
 )
+from .exchange import exchange
 from .health import Health
 from .observe import NOT_OBSERVED, CallObserver, CallStats, Routes
 from .ratelimit import WaitExceedsDeadline
@@ -112,7 +113,8 @@ class _Call:
 
 
 class Sender:
-    """Sends one upstream's requests through `http` (which carries base URL, auth, transport).
+    """Sends one upstream's requests through `http` (which carries base URL, auth, transport;
+    each attempt goes through `exchange`: straight to an `UpstreamHTTPClient`'s transport).
 
     Every attempt runs inside `slot(seconds_left, write)` (a client-side rate limiter: entering
     may wait, or raise `WaitExceedsDeadline`; leaving means the answer is in); `after_response`
@@ -279,7 +281,7 @@ class Sender:
         started = time.perf_counter()
         call.in_flight = True
         try:
-            response = await self._http.send(request, stream=True)
+            response = await exchange(self._http, request)
         except httpx.RequestError as exc:
             call.in_flight = not isinstance(exc, _NOT_SENT)
             raise self._observed(self._transport_error(exc, call.write)) from None

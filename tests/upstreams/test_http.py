@@ -21,6 +21,7 @@ from gateway.upstreams.errors import (
     UpstreamUnavailable,
     WriteOutcomeUnknown,
 )
+from gateway.upstreams.exchange import UpstreamHTTPClient
 from gateway.upstreams.http import Sender
 from gateway.upstreams.statuses import parse_hint_and_arg_errors, retry_after_seconds
 
@@ -39,12 +40,28 @@ class Sleeps:
         self.seconds.append(seconds)
 
 
-@pytest.fixture
-async def sender() -> AsyncIterator[SenderFactory]:
+def upstream_client(transport: httpx.MockTransport) -> httpx.AsyncClient:
+    """What the upstreams use: attempts go to the transport through `exchange`."""
+    return UpstreamHTTPClient(
+        "https://up.test", httpx.Auth(), transport=transport, timeouts=httpx.Timeout(5.0)
+    )
+
+
+def plain_client(transport: httpx.MockTransport) -> httpx.AsyncClient:
+    """Any other client: attempts go through `AsyncClient.send`."""
+    return httpx.AsyncClient(base_url="https://up.test", transport=transport)
+
+
+@pytest.fixture(params=[upstream_client, plain_client], ids=["upstream-client", "plain-client"])
+async def sender(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[SenderFactory]:
+    """Every case runs on both ways of sending: they must behave alike."""
     opened: list[httpx.AsyncClient] = []
+    client: Callable[[httpx.MockTransport], httpx.AsyncClient] = request.param
 
     def make(script: Script, **kwargs: Any) -> Sender:
-        http = httpx.AsyncClient(base_url="https://up.test", transport=httpx.MockTransport(script))
+        http = client(httpx.MockTransport(script))
         opened.append(http)
         kwargs.setdefault("upstream", Upstream.CAREHQ)
         kwargs.setdefault("timeout", 2.0)

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from gateway.upstreams.cookies import refusing_jar
 from gateway.upstreams.errors import Upstream, UpstreamAuthError, UpstreamError, UpstreamNotFound
+from gateway.upstreams.exchange import UpstreamHTTPClient
 from gateway.upstreams.health import Health
 from gateway.upstreams.http import Sender
 from gateway.upstreams.observe import NOT_OBSERVED, CallObserver, Routes
@@ -194,15 +194,9 @@ def bedful_http_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeouts: httpx.Timeout,
-) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` for Bedful (`https://api.bedful.com`, dev
-    `https://devapi.bedful.com`). The caller owns the client (close it on shutdown)."""
-    return httpx.AsyncClient(
-        base_url=base_url.rstrip("/"),
-        auth=httpx.BasicAuth(api_key, ""),
-        transport=transport,
-        timeout=timeouts,
-        headers={"Accept": "application/json"},
-        follow_redirects=False,
-        cookies=refusing_jar(),  # shared by every caller: see gateway.upstreams.cookies
+) -> UpstreamHTTPClient:
+    """The httpx client for Bedful (`https://api.bedful.com`, dev `https://devapi.bedful.com`),
+    with Basic auth. The caller owns the client (close it on shutdown)."""
+    return UpstreamHTTPClient(
+        base_url, httpx.BasicAuth(api_key, ""), transport=transport, timeouts=timeouts
     )

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from gateway.upstreams.cookies import refusing_jar
+from gateway.upstreams.exchange import UpstreamHTTPClient
 
 __all__ = ["CareHQSignature", "canonical_params", "carehq_http_client"]
 
@@ -106,16 +106,8 @@ def carehq_http_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeouts: httpx.Timeout,
-) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` for CareHQ. `base_url` is WITHOUT `/v1` (as in CareHQ's SDKs,
+) -> UpstreamHTTPClient:
+    """The httpx client for CareHQ. `base_url` is WITHOUT `/v1` (as in CareHQ's SDKs,
     e.g. `https://api.carehq.co.uk`); `CareHQClient` adds `/v1/<resource>`. The caller owns the
     client (close it on shutdown)."""
-    return httpx.AsyncClient(
-        base_url=base_url.rstrip("/"),
-        auth=auth,
-        transport=transport,
-        timeout=timeouts,
-        headers={"Accept": "application/json"},
-        follow_redirects=False,
-        cookies=refusing_jar(),  # shared by every caller: see gateway.upstreams.cookies
-    )
+    return UpstreamHTTPClient(base_url, auth, transport=transport, timeouts=timeouts)
