@@ -25,12 +25,13 @@ import gateway
 from gateway.reads.bedful import source as bedful_reads
 from gateway.upstreams.bedful import models as bedful_models
 from gateway.upstreams.bedful import wire as bedful_wire
+from gateway.upstreams.carehq import decoding as carehq_decoding
 from gateway.upstreams.carehq import models as carehq_models
 from gateway.upstreams.carehq import queries as carehq_queries
 from gateway.upstreams.carehq import wire as carehq_wire
 
 PACKAGE = Path(gateway.__file__).parent
-WIRE_MODULES = (carehq_wire, carehq_queries, bedful_wire)
+WIRE_MODULES = (carehq_wire, carehq_decoding, carehq_queries, bedful_wire)
 MODEL_MODULES = (carehq_models, carehq_queries, bedful_models, bedful_reads)
 NAME = re.compile(r"[a-z_][a-z0-9_]*-?")
 COMPOUND = re.compile(r"(?<![\w-])([a-z][a-z0-9]*(?:[_-][a-z0-9]*)+)(?![\w])")

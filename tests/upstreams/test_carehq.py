@@ -27,7 +27,7 @@ from gateway.upstreams.carehq import (
     RoomSortKey,
     Sort,
     YesNo,
-    wire,
+    decoding,
 )
 from gateway.upstreams.errors import (
     Upstream,
@@ -238,18 +238,18 @@ def test_each_selection_decodes_its_own_attributes_however_many_there_are() -> N
     names = sorted(BOOKING_FIELDS - {"id"})
     selections = [
         frozenset({names[i % len(names)], names[(i * 7 + 3) % len(names)]})
-        for i in range(wire._Decoder.MAX_PLANS * 2)
+        for i in range(decoding._Decoder.MAX_PLANS * 2)
     ] + [frozenset(), None]
     for only in [*selections, *selections]:
-        booking = wire.parse_booking(raw, only)
-        full = wire.parse_booking(raw)
+        booking = decoding.parse_booking(raw, only)
+        full = decoding.parse_booking(raw)
         for name in names:
             wanted = only is None or name in only
             assert getattr(booking, name) == (getattr(full, name) if wanted else None), name
-    assert wire.parse_booking(raw, ["rate"]) == CareHQBooking(id=BOOKING_ID, rate=138554)
+    assert decoding.parse_booking(raw, ["rate"]) == CareHQBooking(id=BOOKING_ID, rate=138554)
     # The create answer's `*_str` dates are read for a selection too.
     created = {"_id": BOOKING_ID, "start_date_str": "2024-05-01"}
-    assert wire.parse_booking(created, {"start_date"}).start_date == date(2024, 5, 1)
+    assert decoding.parse_booking(created, {"start_date"}).start_date == date(2024, 5, 1)
 
 
 async def test_unknown_enum_values_are_other_and_logged(

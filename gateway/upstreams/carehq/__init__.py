@@ -4,7 +4,8 @@
 - `auth`       signature 2.0 as an `httpx.Auth` (`CareHQSignature`, `carehq_http_client`).
 - `models`     what the client answers and takes (`CareHQBooking`, `NewCareHQBooking`, ...).
 - `queries`    the list queries in our words and their `filters-*` params, side by side.
-- `wire`       CareHQ's wire format: attributes, sorts, forms, parsing of answers.
+- `wire`       CareHQ's spelling: enumeration values, attributes, sorts, the create form.
+- `decoding`   CareHQ's answers -> our records (`parse_room`, `parse_booking`, `parse_page`).
 - `ratelimit`  follows CareHQ's rate-limit headers.
 - `paging`     all pages of a list; ids in batches of one page.
 - `recovery`   finds the booking a create of unknown outcome may have made.

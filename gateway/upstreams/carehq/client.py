@@ -24,6 +24,7 @@ from gateway.upstreams.http import Sender
 from gateway.upstreams.observe import NOT_OBSERVED, CallObserver, Routes
 from gateway.upstreams.statuses import parse_hint_and_arg_errors
 
+from .decoding import parse_booking, parse_page, parse_room
 from .models import (
     BOOKING_FIELDS,
     ROOM_FIELDS,
@@ -44,9 +45,6 @@ from .wire import (
     attributes,
     format_datetime,
     new_booking_form,
-    parse_booking,
-    parse_page,
-    parse_room,
     sort_by,
 )
 
