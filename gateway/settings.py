@@ -5,17 +5,19 @@ for the gateway itself. An upstream whose `*_BASE_URL` is unset is served by the
 A real upstream configured without its credentials, or reached over plain HTTP on a non-loopback
 host, is refused at start-up (`Settings.load` raises `ConfigError` with a one-line message naming
 the variables), never discovered at the first query. Secrets are `SecretStr`: they print masked.
+How a single value is checked (a token, an origin, an upstream or Redis URL) is in
+`settings_checks.py`; which checks apply, and the credentials each real upstream needs, are here.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.settings_checks import cors_problems, redis_url_problems, token_problems, url_problems
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LogFormat = Literal["text", "json"]
@@ -162,7 +164,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_incomplete_upstreams(self) -> Self:
-        problems = _token_problems(self.gateway_api_tokens) + _cors_problems(self.cors_origins())
+        problems = token_problems(self.gateway_api_tokens) + cors_problems(self.cors_origins())
         if self.gateway_persisted_only and not self.gateway_persisted_documents:
             problems.append(
                 "GATEWAY_PERSISTED_ONLY is set but GATEWAY_PERSISTED_DOCUMENTS (a manifest) is not"
@@ -180,13 +182,17 @@ class Settings(BaseSettings):
             if missing:
                 verb = "is" if len(missing) == 1 else "are"
                 problems.append(f"CAREHQ_BASE_URL is set but {', '.join(missing)} {verb} not set")
-            problems += _url_problems("CAREHQ_BASE_URL", self.carehq_base_url, self)
+            problems += url_problems(
+                "CAREHQ_BASE_URL", self.carehq_base_url, self.gateway_allow_insecure_upstreams
+            )
         if self.bedful_base_url:
             if not _present(self.bedful_api_key):
                 problems.append("BEDFUL_BASE_URL is set but BEDFUL_API_KEY is not set")
-            problems += _url_problems("BEDFUL_BASE_URL", self.bedful_base_url, self)
+            problems += url_problems(
+                "BEDFUL_BASE_URL", self.bedful_base_url, self.gateway_allow_insecure_upstreams
+            )
         if self.gateway_redis_url is not None:
-            problems += _redis_url_problems(_secret(self.gateway_redis_url))
+            problems += redis_url_problems(_secret(self.gateway_redis_url))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -210,84 +216,6 @@ def _present(value: str | SecretStr | None) -> bool:
     return bool(value and value.strip())
 
 
-# What a bearer token can be (RFC 6750 section 2.1); any other token could never be presented.
-_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-def _token_problems(value: SecretStr | None) -> list[str]:
-    """A set GATEWAY_API_TOKENS without a usable token must not quietly leave /graphql open."""
-    if value is None:
-        return []
-    tokens = [token.strip() for token in value.get_secret_value().split(",")]
-    if not any(tokens):
-        return [
-            "GATEWAY_API_TOKENS is set but holds no token (comma-separated); "
-            "unset it to run without access control"
-        ]
-    if not all(_TOKEN.fullmatch(token) for token in tokens if token):
-        return [
-            "GATEWAY_API_TOKENS: a token may hold only letters, digits and -._~+/ "
-            "(trailing =), as in an `Authorization: Bearer` header"
-        ]
-    return []
-
-
-def _cors_problems(origins: tuple[str, ...]) -> list[str]:
-    if "*" in origins:
-        return (
-            [] if origins == ("*",) else ["GATEWAY_CORS_ORIGINS: `*` cannot be listed with origins"]
-        )
-    wrong = [origin for origin in origins if not _is_origin(origin)]
-    if wrong:
-        return [
-            f"GATEWAY_CORS_ORIGINS: {wrong[0]!r} is not an origin; write scheme://host[:port] "
-            "exactly as the browser sends it (no path, no trailing slash)"
-        ]
-    return []
-
-
-def _is_origin(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        return False
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.hostname)
-        and f"{parts.scheme}://{parts.netloc}" == value
-        and "@" not in parts.netloc
-        and value == value.lower()
-    )
-
-
-def _url_problems(name: str, url: str, settings: Settings) -> list[str]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return [f"{name} must be an http(s) URL, got {url!r}"]
-    insecure = parts.scheme == "http" and not _is_loopback(parts.hostname)
-    if insecure and not settings.gateway_allow_insecure_upstreams:
-        return [
-            f"{name} uses plain http to a non-loopback host (credentials would travel "
-            "unencrypted); use https or set GATEWAY_ALLOW_INSECURE_UPSTREAMS=true"
-        ]
-    return []
-
-
-def _redis_url_problems(url: str) -> list[str]:
-    """The URL itself is never quoted: it may carry a password."""
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return ["GATEWAY_REDIS_URL is not a valid URL"]
-    if parts.scheme in ("redis", "rediss") and parts.hostname:
-        return []
-    if parts.scheme == "unix" and parts.path:
-        return []
-    return ["GATEWAY_REDIS_URL must be redis://host[:port][/db], rediss://... or unix:///path"]
-
-
 def _without_password(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
@@ -299,15 +227,6 @@ def _without_password(url: str) -> str:
         host += f":{parts.port}"
     user = parts.username or ""
     return parts._replace(netloc=f"{user}:***@{host}").geturl()
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _one_line(exc: ValidationError) -> str:
