@@ -86,11 +86,11 @@ class Settings(BaseSettings):
     gateway_sandbox_rate_limits: bool = True
     """False lifts the built-in sandboxes' rate limits (load tests only; real APIs have them)."""
     gateway_redis_url: SecretStr | None = None
+    """Shared state for several processes/replicas; unset: in-memory state of one process. A
+    secret: it may carry a password."""
     gateway_processes: int | None = Field(None, ge=1, le=10000)
     """Gateway processes sharing Bedful's budget (replicas x workers); while Redis is unreachable
     each keeps to 1/N of it. Unset: `gateway serve --workers` (1 for one process)."""
-    """Shared state for several processes/replicas; unset: in-memory state of one process. A
-    secret: it may carry a password."""
 
     @property
     def carehq_is_sandbox(self) -> bool:
