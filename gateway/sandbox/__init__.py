@@ -17,7 +17,9 @@ from starlette.routing import Mount
 from gateway.sandbox.admin import admin_routes
 from gateway.sandbox.bedful import BedfulSandbox
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.common import Emulator, FaultKind, RecordedRequest
+from gateway.sandbox.common import Emulator
+from gateway.sandbox.faults import FaultKind
+from gateway.sandbox.recording import RecordedRequest
 
 __all__ = ["BedfulSandbox", "CareHQSandbox", "FaultKind", "RecordedRequest", "Sandbox"]
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.sandbox.common import FaultKind
+from gateway.sandbox.faults import FaultKind
 
 if TYPE_CHECKING:
     from gateway.sandbox import Sandbox

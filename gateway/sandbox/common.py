@@ -1,4 +1,4 @@
-"""What both emulated upstreams share: request recording, latency and fault injection.
+"""What both emulated upstreams share: `Emulator`, recording requests, adding latency and faults.
 
 Each emulator (`CareHQSandbox`, `BedfulSandbox`) is an ASGI app wrapped by `Emulator`, which
 
@@ -16,6 +16,10 @@ by `Emulator.transport()`, the in-process httpx transport the embedded gateway a
 it raises `httpx.ConnectError` exactly as a network client sees a refused connection. Served over
 real HTTP (`gateway sandbox`), "down" answers 503 with an empty body instead.
 
+What a recorded request holds, and how it is read off the ASGI scope, is `recording.py`; the
+kinds of fault and the answer each gets, `faults.py`. This module keeps the ring of recent
+requests, the list of injected faults and the order of things for one request.
+
 This package is written from the vendors' docs and never imports the gateway's upstream clients:
 a bug in our clients must not be mirrored by the emulator that is supposed to catch it.
 """
@@ -23,80 +27,18 @@ a bug in our clients must not be mirrored by the emulator that is supposed to ca
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.sandbox.faults import Fault, FaultKind, send_fault
+from gateway.sandbox.recording import RecordedRequest, read_body, record, replay
+
 RECENT_REQUESTS = 1000
 """How many of the latest requests an emulator keeps for inspection (older ones are dropped)."""
-
-
-class FaultKind(StrEnum):
-    """The failures a test or a frontend developer can make an emulated upstream show."""
-
-    DOWN = "down"  # connection refused (in-process transport) / 503 without body (over HTTP)
-    ERROR = "error"  # answers `status` (default 503) with a small non-JSON body
-    SLOW = "slow"  # waits `delay_ms` before handling the request normally
-    MALFORMED = "malformed"  # answers 200 with a body that is not valid JSON
-    RATE_LIMITED = "rate_limited"  # answers 429 with `Retry-After: retry_after`
-
-
-@dataclass
-class Fault:
-    """One injected fault; it applies to matching requests, `times` times (None: until cleared)."""
-
-    kind: FaultKind
-    status: int = 503
-    delay_ms: int = 0
-    retry_after: float = 1.0
-    methods: frozenset[str] | None = None  # e.g. {"PUT"}: only creates; None: every method
-    times: int | None = None
-
-    def matches(self, method: str) -> bool:
-        return self.methods is None or method in self.methods
-
-
-@dataclass
-class RecordedRequest:
-    """A request as the emulated upstream received it (path relative to the upstream's root),
-    when it arrived and when its answer started (seconds on the emulator's `monotonic` clock), and
-    the status it was answered with."""
-
-    method: str
-    path: str
-    params: tuple[tuple[str, str], ...]
-    form: tuple[tuple[str, str], ...]
-    json: Any
-    headers: tuple[tuple[str, str], ...] = field(repr=False)
-    at: float = field(default_factory=time.monotonic)  # when it arrived
-    status: int | None = None  # None until the answer starts (or if none ever came)
-    answered_at: float | None = None  # when the answer started (None: not yet, or never)
-
-    def param(self, name: str) -> str | None:
-        """The first value of query parameter `name` (None when absent)."""
-        return next((value for key, value in self.params if key == name), None)
-
-    def params_of(self, name: str) -> list[str]:
-        """Every value of a repeated query parameter, in order."""
-        return [value for key, value in self.params if key == name]
-
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key == lowered), None)
-
-
-def _route_path(scope: Scope) -> str:
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
 
 
 class Emulator:
@@ -185,16 +127,16 @@ class Emulator:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         method: str = scope["method"]
-        record = _record(scope, body, at=self.monotonic())
+        recorded = record(scope, body, at=self.monotonic())
         self.seen += 1
-        self._recent.append(record)
+        self._recent.append(recorded)
 
         async def send_and_note_status(message: Message) -> None:
             if message["type"] == "http.response.start":
-                record.status = message["status"]
-                record.answered_at = self.monotonic()
+                recorded.status = message["status"]
+                recorded.answered_at = self.monotonic()
             await send(message)
 
         if self.latency_ms:
@@ -204,9 +146,9 @@ class Emulator:
             if fault.kind is FaultKind.SLOW:
                 await self.sleep(fault.delay_ms / 1000)
             else:
-                await _send_fault(fault, send_and_note_status)
+                await send_fault(fault, send_and_note_status)
                 return
-        await self._app(scope, _replay(body), send_and_note_status)
+        await self._app(scope, replay(body), send_and_note_status)
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An in-process httpx transport to this emulator that also emulates refused connections."""
@@ -228,76 +170,3 @@ class _EmulatorTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._asgi.aclose()
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.Event().wait()  # like a real server: nothing more until disconnect
-        return {"type": "http.disconnect"}  # pragma: no cover
-
-    return receive
-
-
-def _record(scope: Scope, body: bytes, *, at: float) -> RecordedRequest:
-    headers = tuple(
-        (key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in scope["headers"]
-    )
-    content_type = next((v for k, v in headers if k == "content-type"), "")
-    query = scope.get("query_string", b"").decode("latin-1")
-    form: tuple[tuple[str, str], ...] = ()
-    payload: Any = None
-    if body and "application/x-www-form-urlencoded" in content_type:
-        form = tuple(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    elif body:
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            payload = None
-    return RecordedRequest(
-        method=scope["method"],
-        path=_route_path(scope),
-        params=tuple(parse_qsl(query, keep_blank_values=True)),
-        form=form,
-        json=payload,
-        headers=headers,
-        at=at,
-    )
-
-
-async def _send_fault(fault: Fault, send: Send) -> None:
-    headers: list[tuple[bytes, bytes]] = []
-    if fault.kind is FaultKind.MALFORMED:
-        status, body = 200, b'{"items": [{"_id": '
-        headers.append((b"content-type", b"application/json"))
-    elif fault.kind is FaultKind.RATE_LIMITED:
-        status, body = 429, b'{"hint": "Rate limit exceeded."}'
-        headers += [
-            (b"content-type", b"application/json"),
-            (b"retry-after", b"%g" % fault.retry_after),
-        ]
-    elif fault.kind is FaultKind.DOWN:
-        status, body = 503, b""
-    else:
-        status, body = fault.status, b"<html><body>Internal Server Error</body></html>"
-        headers.append((b"content-type", b"text/html"))
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from gateway.sandbox.carehq import CareHQSandbox
-from gateway.sandbox.common import FaultKind
+from gateway.sandbox.faults import FaultKind
 from tests.sandbox.carehq_support import (
     NOW,
     Clock,

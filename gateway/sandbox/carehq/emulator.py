@@ -41,8 +41,9 @@ from gateway.sandbox.carehq.signing import (
     SignatureVerifier,
 )
 from gateway.sandbox.carehq.store import CareHQStore
-from gateway.sandbox.common import Emulator, _route_path
+from gateway.sandbox.common import Emulator
 from gateway.sandbox.credentials import CAREHQ_ACCOUNT_ID, CAREHQ_API_KEY, CAREHQ_API_SECRET
+from gateway.sandbox.recording import route_path
 
 Params = Sequence[tuple[str, str]]
 Handler = Callable[[Params, str], dict[str, Any]]
@@ -126,7 +127,7 @@ class CareHQSandbox(Emulator):
 
     async def _dispatch(self, request: Request) -> dict[str, Any]:
         method = request.method
-        path = _route_path(request.scope)
+        path = route_path(request.scope)
         params = await _signed_params(request)
         try:
             if self.signature_check:
