@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from gateway.sandbox import Sandbox
+from gateway.schema.carehq import stay
+from gateway.schema.stays.types import Money
 from gateway.upstreams.bedful import client as bedful_api
+from gateway.upstreams.carehq import CareHQBooking
 from tests.conftest import Gateway
 
 FROM, TO = "2031-06-01", "2031-06-15"
@@ -217,6 +220,29 @@ async def test_asks_carehq_only_for_the_attributes_the_selection_reads(
     assert calls
     for call in calls:
         assert set(call.params_of("attributes")) == attributes
+
+
+async def test_each_carehq_stay_builds_its_view_once(
+    gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Six `Stay` fields read each booking's view, and so does the list's ordering: one view per
+    # booking serves them all, its price worked out once.
+    place = carehq_place(sandbox)
+    ids = [carehq_stay(sandbox, place, f"2031-06-0{day}", "2031-06-12") for day in range(1, 6)]
+    priced: list[str] = []
+    total_price = stay.total_price
+
+    def counted(record: CareHQBooking) -> Money | None:
+        priced.append(record.id)
+        return total_price(record)
+
+    monkeypatch.setattr(stay, "total_price", counted)
+
+    found = await stays(gateway, locations=[place.location], systems=["CAREHQ"])
+
+    assert [s["id"] for s in found] == ids
+    assert all(s["totalPrice"] is not None for s in found)
+    assert sorted(priced) == sorted(ids)
 
 
 async def test_systems_chooses_which_upstreams_are_asked(

@@ -39,8 +39,16 @@ GraphQL field name -> the record attributes it reads (`inherited` of `BOOKING_NE
 
 def stay_view(booking: Booking) -> StayView:
     """What the `Stay` fields of a CareHQ booking show: `Booking.stay_view` itself (not a
-    method calling this one: the `Stay` fields of a `stays` list call it once each)."""
-    record = booking.record
+    method calling this one: the `Stay` fields of a `stays` list call it once each, and so does
+    the list's ordering). Built the first time and kept on the booking (`Booking.view`): the
+    record it is built from is frozen, so every later call gets the same view."""
+    view = booking.view
+    if view is None:
+        view = booking.view = _view(booking.record)
+    return view
+
+
+def _view(record: CareHQBooking) -> StayView:
     return StayView(
         system=BookingSystem.CAREHQ,
         start_date=record.start_date,

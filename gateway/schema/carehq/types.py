@@ -28,7 +28,7 @@ from gateway.schema.carehq.enums import BookingType, CareType, FundingType, Rate
 from gateway.schema.carehq.inputs import BookingFilterArgument, booking_query
 from gateway.schema.carehq.sorting import BookingSortArgument, sort_of
 from gateway.schema.selection import reads
-from gateway.schema.stays.types import Stay, StayUnit
+from gateway.schema.stays.types import Stay, StayUnit, StayView
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
@@ -148,6 +148,8 @@ class Booking(Stay):
     # Set only by `ahead.links_ahead`, for the selection this booking is completed with.
     room_ahead: strawberry.Private[_Ahead | None] = None
     units_ahead: strawberry.Private[_Ahead | None] = None
+    # Set only by `stay.stay_view`, once, the first time a `Stay` field or `stays` asks for it.
+    view: strawberry.Private[StayView | None] = None
     # Plain fields, not resolvers: graphql-core reads them directly, where a resolver costs a
     # Strawberry call (arguments, extensions) per booking on a page of 100.
     start_date: date | None = strawberry.field(
