@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from gateway.sandbox import Sandbox
+from gateway.schema.bedful import types as bedful_types
 from gateway.schema.carehq import stay
-from gateway.schema.stays.types import Money
+from gateway.schema.stays.types import Money, StayView
 from gateway.upstreams.bedful import client as bedful_api
 from gateway.upstreams.carehq import CareHQBooking
 from tests.conftest import Gateway
@@ -243,6 +244,25 @@ async def test_each_carehq_stay_builds_its_view_once(
     assert [s["id"] for s in found] == ids
     assert all(s["totalPrice"] is not None for s in found)
     assert sorted(priced) == sorted(ids)
+
+
+async def test_each_bedful_stay_builds_its_view_once(
+    gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight `Stay` fields read each booking's view, and so does the list's ordering.
+    ids = [bedful_stay(sandbox, f"2031-06-0{day}", "2031-06-12") for day in range(1, 6)]
+    built: list[StayView] = []
+
+    def counted(**fields: Any) -> StayView:
+        built.append(StayView(**fields))
+        return built[-1]
+
+    monkeypatch.setattr(bedful_types, "StayView", counted)
+
+    found = await stays(gateway, systems=["BEDFUL"])
+
+    assert [s["id"] for s in found] == ids
+    assert len(built) == len(ids)
 
 
 async def test_systems_chooses_which_upstreams_are_asked(

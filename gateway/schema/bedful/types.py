@@ -88,6 +88,8 @@ _MONEY = "In minor units (cents/pence) of the booking's currency (`currency`)."
 class BedfulBooking(Stay):
     record: strawberry.Private[BedfulRecord]
     fetched_at: strawberry.Private[float]  # when the gateway asked Bedful (epoch seconds)
+    # Set only by `stay_view`, once, the first time a `Stay` field or `stays` asks for it.
+    view: strawberry.Private[StayView | None] = None
     site_id: strawberry.ID = strawberry.field(description="The Bedful site id.")
     user_id: strawberry.ID | None = strawberry.field(description="The Bedful user id, if any.")
     channel_id: strawberry.ID | None = strawberry.field(description="The booking channel id.")
@@ -210,6 +212,14 @@ class BedfulBooking(Stay):
         )
 
     def stay_view(self) -> StayView:
+        """Built the first time and kept: every `Stay` field of a `stays` list reads it, and so
+        does the list's ordering; the record it is built from is frozen."""
+        view = self.view
+        if view is None:
+            view = self.view = self._view()
+        return view
+
+    def _view(self) -> StayView:
         r = self.record
         return StayView(
             system=BookingSystem.BEDFUL,
