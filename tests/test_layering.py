@@ -42,6 +42,8 @@ HTTP = tuple(
         "graphiql",
         "media",
         "persisted",
+        "readiness",
+        "wiring",
     )
 )
 """The HTTP layer: the modules above the GraphQL schema."""
