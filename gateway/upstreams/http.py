@@ -14,6 +14,7 @@ One `Sender.call` is one logical upstream call:
 - Writes (PUT/PATCH/POST/DELETE) are never retried: a retried write can apply twice. When a write
   may have reached the upstream but no usable answer came back, the caller gets
   `WriteOutcomeUnknown`; when it certainly did not leave (connect failed), `UpstreamUnavailable`.
+- What each attempt's result means (answer, retry, which error) is `gateway.upstreams.outcomes`.
 - Logging is DEBUG only and never includes bodies, query strings or headers: they carry personal
   data and credentials.
 """
@@ -30,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-import orjson
 
 from .errors import (
     Upstream,
@@ -38,19 +38,17 @@ from .errors import (
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
-    WriteOutcomeUnknown,
 )
 from .exchange import exchange
 from .health import Health
 from .observe import NOT_OBSERVED, CallObserver, CallStats, Routes
+from .outcomes import NOT_SENT, SAFE_METHODS, Answer, Outcomes, Retry
 from .ratelimit import WaitExceedsDeadline
 from .statuses import (
     NAMES,
     ErrorDetails,
     UnexpectedShape,
-    error_for_status,
     no_error_details,
-    retry_after_seconds,
 )
 from .targets import Params, Targets
 
@@ -60,36 +58,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Exception)
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-RETRY_STATUSES = frozenset({502, 503, 504})
-UNKNOWN_WRITE_STATUSES = frozenset({502, 504})
-"""A gateway between us and the upstream gave up: the upstream may have applied the write."""
-
-# Raised before anything reached the upstream: safe to report as "not done", even for writes.
-_NOT_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.ProxyError,
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,
-)
-# GET failures a new attempt may fix: no (complete) answer came. ReadError covers a pooled
-# keep-alive connection the server had already reset. Read timeouts are not retried: a slow
-# upstream would only get slower, and the deadline bounds the call anyway.
-_RETRY_GET = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)
-
-
-class _Retry(Exception):
-    def __init__(self, error: UpstreamError, delay: float | None = None) -> None:
-        self.error = error
-        self.delay = delay
-
-
-@dataclass(slots=True)
-class _Answer:
-    payload: object
 
 
 @dataclass(slots=True)
@@ -151,12 +119,15 @@ class Sender:
         self._http = http
         self._name = NAMES[upstream]
         self._max_get_retries = max_get_retries
-        self._parse_error_body = parse_error_body
-        self._auth_statuses = auth_statuses
+        self._outcomes = Outcomes(
+            upstream,
+            parse_error_body=parse_error_body,
+            auth_statuses=auth_statuses,
+            retry_after_fallback=retry_after_fallback,
+        )
         self._slot = slot
         self._health = health
         self._after_response = after_response
-        self._retry_after_fallback = retry_after_fallback
         self._routes = routes if routes is not None else Routes(())
         self.observer = observer
         self._targets = Targets(http)
@@ -189,7 +160,7 @@ class Sender:
         with self.observer.call(stats):
             return self._parse(call, parse, await self._answer(call))
 
-    async def _answer(self, call: _Call) -> _Answer:
+    async def _answer(self, call: _Call) -> Answer:
         scope = asyncio.timeout(self.timeout)
         try:
             async with scope:
@@ -203,14 +174,14 @@ class Sender:
                 ) from None
             if call.write and call.in_flight:
                 raise self._observed(
-                    self._unknown(f"no answer within {self.timeout:g} s")
+                    self._outcomes.unknown(f"no answer within {self.timeout:g} s")
                 ) from None
             timeout = UpstreamTimeout(
                 self.upstream, f"{self._name} did not answer within {self.timeout:g} s"
             )
             raise self._observed(timeout) if call.in_flight else timeout from None
 
-    def _parse(self, call: _Call, parse: Callable[[object], T], answer: _Answer) -> T:
+    def _parse(self, call: _Call, parse: Callable[[object], T], answer: Answer) -> T:
         try:
             return parse(answer.payload)
         except (LookupError, TypeError, ValueError) as exc:
@@ -221,13 +192,13 @@ class Sender:
             )
             if call.write:
                 raise self._observed(
-                    self._unknown("the answer was not in the documented shape")
+                    self._outcomes.unknown("the answer was not in the documented shape")
                 ) from None
             raise self._observed(
                 UpstreamUnavailable(self.upstream, f"{self._name} answered in an unexpected shape")
             ) from None
 
-    async def _attempts(self, call: _Call, scope: asyncio.Timeout) -> _Answer:
+    async def _attempts(self, call: _Call, scope: asyncio.Timeout) -> Answer:
         loop = asyncio.get_running_loop()
         deadline = scope.when()
         if deadline is None:  # pragma: no cover - `call` always sets one
@@ -236,7 +207,7 @@ class Sender:
         while True:
             try:
                 return await self._attempt_in_slot(call, attempt, deadline - loop.time())
-            except _Retry as retry:
+            except Retry as retry:
                 if call.write or attempt >= self._max_get_retries:
                     raise retry.error from None
                 delay = retry.delay
@@ -249,7 +220,7 @@ class Sender:
                 attempt += 1
                 call.stats.retries = attempt
 
-    async def _attempt_in_slot(self, call: _Call, attempt: int, seconds_left: float) -> _Answer:
+    async def _attempt_in_slot(self, call: _Call, attempt: int, seconds_left: float) -> Answer:
         if self._slot is None:
             return await self._attempt(call, attempt)
         loop = asyncio.get_running_loop()
@@ -276,15 +247,15 @@ class Sender:
         self.observer.waiting_for_budget(self.upstream, -1)
         call.stats.budget_wait += asyncio.get_running_loop().time() - waiting_since
 
-    async def _attempt(self, call: _Call, attempt: int) -> _Answer:
+    async def _attempt(self, call: _Call, attempt: int) -> Answer:
         request = self._http.build_request(call.method, call.target, **call.content)
         started = time.perf_counter()
         call.in_flight = True
         try:
             response = await exchange(self._http, request)
         except httpx.RequestError as exc:
-            call.in_flight = not isinstance(exc, _NOT_SENT)
-            raise self._observed(self._transport_error(exc, call.write)) from None
+            call.in_flight = not isinstance(exc, NOT_SENT)
+            raise self._observed(self._outcomes.of_transport_error(exc, call.write)) from None
         try:
             if self._after_response is not None:
                 self._after_response(response.headers)
@@ -302,80 +273,22 @@ class Sender:
                 body = await response.aread()
             except httpx.RequestError as exc:
                 if 200 <= status < 300:
-                    raise self._transport_error(exc, call.write) from None
+                    raise self._outcomes.of_transport_error(exc, call.write) from None
                 body = b""
         finally:
             await response.aclose()
         call.in_flight = False
         try:
-            answer = self._interpret(status, response.headers, body, call.write)
-        except (_Retry, UpstreamError) as error:
+            answer = self._outcomes.of_answer(status, response.headers, body, call.write)
+        except (Retry, UpstreamError) as error:
             raise self._observed(error) from None
         if self._health is not None:
             self._health.observe_answer()
         return answer
 
-    def _interpret(self, status: int, headers: httpx.Headers, body: bytes, write: bool) -> _Answer:
-        if 200 <= status < 300:
-            if status == 204 or not body.strip():
-                return _Answer(None)
-            try:
-                # orjson: 4-6x the json module's speed on a page of records. Stricter too: UTF-8
-                # only (as RFC 8259 says), no NaN or Infinity, no number past a double's range;
-                # anything else is an answer that is not JSON, as a truncated one is.
-                return _Answer(orjson.loads(body))
-            except ValueError:
-                if write:
-                    raise self._unknown("the answer was not JSON") from None
-                raise UpstreamUnavailable(
-                    self.upstream,
-                    f"{self._name} answered with a body that is not JSON",
-                    status=status,
-                ) from None
-        if write and status in UNKNOWN_WRITE_STATUSES:
-            raise self._unknown(f"a gateway answered {status}")
-        retry_after = None
-        if status == 429:
-            retry_after = retry_after_seconds(headers.get("Retry-After"))
-            if retry_after is None and self._retry_after_fallback is not None:
-                retry_after = self._retry_after_fallback()
-        error = error_for_status(
-            self.upstream,
-            status,
-            self._parse_error_body(body),
-            auth_statuses=self._auth_statuses,
-            retry_after=retry_after,
-        )
-        if status == 429 or status in RETRY_STATUSES:
-            raise _Retry(error, retry_after)
-        raise error
-
-    def _transport_error(self, exc: httpx.RequestError, write: bool) -> Exception:
-        logger.debug("%s transport error: %s", self._name, type(exc).__name__)
-        if write and not isinstance(exc, _NOT_SENT):
-            return self._unknown(f"the connection failed ({type(exc).__name__})")
-        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
-            error: UpstreamError = UpstreamTimeout(
-                self.upstream, f"{self._name} did not answer in time"
-            )
-        else:
-            error = UpstreamUnavailable(
-                self.upstream, f"{self._name} could not be reached ({type(exc).__name__})"
-            )
-        if not write and isinstance(exc, _RETRY_GET):
-            return _Retry(error)
-        return error
-
     def _observed(self, error: E) -> E:
         """Tell `health` about the failure of an attempt that was sent; return `error` to raise."""
-        failure = error.error if isinstance(error, _Retry) else error
+        failure = error.error if isinstance(error, Retry) else error
         if self._health is not None and isinstance(failure, UpstreamError):
             self._health.observe(failure)
         return error
-
-    def _unknown(self, why: str) -> WriteOutcomeUnknown:
-        return WriteOutcomeUnknown(
-            self.upstream,
-            f"{self._name} may or may not have applied the change ({why}): the outcome is "
-            "unknown; check the record before trying again",
-        )
