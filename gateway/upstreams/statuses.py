@@ -109,8 +109,9 @@ def error_for_status(
     return UpstreamUnavailable(upstream, f"{name} answered an unexpected {status}", status=status)
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110)."""
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """`Retry-After` as seconds from `now` (the current time unless given): delta-seconds or an
+    HTTP date (RFC 9110)."""
     if value is None:
         return None
     try:
@@ -123,4 +124,4 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -166,13 +166,25 @@ async def test_a_wait_past_the_deadline_is_refused_at_once(
     first, second = two_processes
     await asyncio.gather(*(send(first) for _ in range(3)))
     redis = SharedRedis.from_url(redis_url, display="test")
+    answers = [score for _, score in await redis.client.zrange("budget", 0, -1, withscores=True)]
     asked = await grant_runs(redis)
+    before = await redis_now(redis)
     with pytest.raises(WaitExceedsDeadline) as caught:
         async with second.slot(0.05):
             pytest.fail("granted over the limit")
+    after = await redis_now(redis)
     assert await grant_runs(redis) == asked + 1
-    assert caught.value.wait > WINDOW[1] / 2  # the window's wait, not a poll's
+    # The window's wait, not a poll's: until the oldest answer leaves the window, as Redis saw
+    # it at the refusal, which came between `before` and `after` on Redis's clock.
+    frees = min(answers) + WINDOW[1]
+    assert frees - after - 1e-6 <= caught.value.wait <= frees - before + 1e-6
     await redis.aclose()
+
+
+async def redis_now(redis: SharedRedis) -> float:
+    """Redis's clock, the one the limiter decides on."""
+    seconds, micros = await redis.client.time()
+    return float(seconds) + micros / 1_000_000
 
 
 async def grant_runs(redis: SharedRedis) -> int:
