@@ -14,6 +14,7 @@ from starlette.types import Message
 from gateway.app import create_app
 from gateway.sandbox import Sandbox
 from gateway.schema.limits import MAX_DOCUMENT_LENGTH, MAX_STRING_LENGTH
+from tests.asgi import http_scope
 from tests.conftest import Gateway, make_settings
 from tests.processes import start_gateway_process
 
@@ -154,20 +155,7 @@ async def test_a_streamed_body_is_refused_without_being_read_whole(sandbox: Sand
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"host", b"gateway.test")],
-        "server": ("gateway.test", 80),
-        "client": ("127.0.0.1", 1),
-    }
+    scope = http_scope([(b"content-type", b"application/json")])
     async with app.router.lifespan_context(app):
         await app(scope, receive, send)
     assert sent[0]["status"] == 413

@@ -11,35 +11,15 @@ import logging
 from typing import Any
 
 import pytest
-from starlette.types import Message, Scope
+from starlette.types import Message
 
 from gateway.sandbox import Sandbox
+from tests.asgi import http_scope
 from tests.conftest import Gateway, make_settings, start_gateway
 from tests.observability.test_metrics import scrape, total, value
 
 ROOMS = "query RoomsPage { rooms(perPage: 2) { itemCount } }"
 REQUESTS = "gateway_graphql_requests_total"
-
-
-def scope_of(body: bytes) -> Scope:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"gateway.test"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-    }
 
 
 class Client:
@@ -66,7 +46,11 @@ class Client:
 
     def request(self, gateway: Gateway) -> asyncio.Future[None]:
         assert gateway.app is not None
-        return asyncio.ensure_future(gateway.app(scope_of(self.body), self.receive, self.send))
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.body)).encode()),
+        ]
+        return asyncio.ensure_future(gateway.app(http_scope(headers), self.receive, self.send))
 
 
 def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
