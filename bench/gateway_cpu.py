@@ -1,7 +1,7 @@
 """CPU seconds per request of `gateway serve` processes, side by side (not part of the tests).
 
     .venv/bin/python bench/gateway_cpu.py --variant "off:GATEWAY_METRICS=false" --variant "on:" \
-        [--query rooms-page] [--requests 400] [--rounds 8] [--connections 10]
+        [--query rooms-page] [--requests 400] [--rounds 8] [--connections 10] [--distinct]
 
 One `gateway sandbox` (0 ms, no rate limits, no signature checks) and one `gateway serve` per
 variant in front of it, all running at once. Each round drives every variant in turn, A B ... B A,
@@ -13,13 +13,18 @@ clock requests per second are printed too, but on a loaded machine only the CPU 
 
 A variant is `NAME:VAR=VALUE,VAR=VALUE` (environment of its `gateway serve`); `NAME@PATH:...`
 runs the `gateway` executable at PATH (another checkout: a before/after comparison).
-Queries are `bench/peer-mesh/queries/ours/<name>.graphql`.
+Queries are `bench/peer-mesh/queries/ours/<name>.graphql`, or a path to a `.graphql` file; a
+`<file>.variables.json` beside it gives its variables. `--distinct` makes every request different
+(a fresh variable `distinct`, which no operation declares, so GraphQL ignores it): no request can
+then reuse a result or join another's execution, and each costs what executing it costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import os
 import socket
 import statistics
@@ -29,6 +34,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -125,27 +131,38 @@ def start_all(stack: ExitStack, variants: list[Variant], sandbox_executable: str
     return sandbox
 
 
-async def drive(url: str, body: dict[str, object], requests: int, connections: int) -> None:
-    """`requests` POSTs over `connections` keep-alive connections; every answer must be data."""
+async def drive(
+    url: str, body: dict[str, Any], requests: int, connections: int, *, distinct: bool = False
+) -> None:
+    """`requests` POSTs over `connections` keep-alive connections; every answer must be data.
+    `distinct`: each POST with a variable of its own (see the module's docstring)."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         left = requests
+        serial = itertools.count(int(time.time() * 1000))
 
         async def worker() -> None:
             nonlocal left
             while left > 0:
                 left -= 1
-                answer = await client.post(url, json=body)
+                sent = body
+                if distinct:
+                    variables = {**body.get("variables", {}), "distinct": next(serial)}
+                    sent = {**body, "variables": variables}
+                answer = await client.post(url, json=sent)
                 if answer.status_code != 200 or "errors" in answer.json():
                     raise SystemExit(f"{url}: {answer.status_code} {answer.text[:200]}")
 
         await asyncio.gather(*(worker() for _ in range(connections)))
 
 
-async def block(variant: Variant, body: dict[str, object], requests: int, conns: int) -> None:
-    await drive(variant.url, body, max(conns * 5, requests // 10), conns)  # warm, connected
+async def block(
+    variant: Variant, body: dict[str, Any], requests: int, conns: int, distinct: bool
+) -> None:
+    warm = max(conns * 5, requests // 10)
+    await drive(variant.url, body, warm, conns, distinct=distinct)  # warm, connected
     cpu, wall = cpu_seconds(variant.pid), time.perf_counter()
-    await drive(variant.url, body, requests, conns)
+    await drive(variant.url, body, requests, conns, distinct=distinct)
     cpu, wall = cpu_seconds(variant.pid) - cpu, time.perf_counter() - wall
     variant.cpu_per_request.append(cpu / requests * 1000)
     variant.rate.append(requests / wall)
@@ -166,13 +183,23 @@ def report(variants: list[Variant], query: str, rounds: int, requests: int) -> N
         )
 
 
+def request_body(query: str) -> dict[str, Any]:
+    """The POST body of `query`: a name in `QUERIES` or a path to a `.graphql` file."""
+    path = Path(query) if query.endswith(".graphql") else QUERIES / f"{query}.graphql"
+    body: dict[str, Any] = {"query": path.read_text()}
+    variables = path.with_suffix(".variables.json")
+    if variables.exists():
+        body["variables"] = json.loads(variables.read_text())
+    return body
+
+
 async def measure(
-    variants: list[Variant], query: str, requests: int, rounds: int, conns: int
+    variants: list[Variant], query: str, requests: int, rounds: int, conns: int, *, distinct: bool
 ) -> None:
-    body = {"query": (QUERIES / f"{query}.graphql").read_text()}
+    body = request_body(query)
     for _ in range(rounds):
         for variant in [*variants, *reversed(variants)]:
-            await block(variant, body, requests, conns)
+            await block(variant, body, requests, conns, distinct)
 
 
 def main() -> None:
@@ -182,6 +209,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--distinct", action="store_true", help="every request different")
     parser.add_argument("--gateway", default=str(Path(sys.executable).parent / "gateway"))
     args = parser.parse_args()
     variants = [Variant.parse(v, args.gateway) for v in args.variant]
@@ -192,7 +220,16 @@ def main() -> None:
             for variant in variants:
                 variant.cpu_per_request.clear()
                 variant.rate.clear()
-            asyncio.run(measure(variants, query, args.requests, args.rounds, args.connections))
+            asyncio.run(
+                measure(
+                    variants,
+                    query,
+                    args.requests,
+                    args.rounds,
+                    args.connections,
+                    distinct=args.distinct,
+                )
+            )
             report(variants, query, args.rounds, args.requests)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
