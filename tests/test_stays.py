@@ -12,11 +12,14 @@ from datetime import date
 from typing import Any
 
 import pytest
+from strawberry.types.base import get_object_definition
 
 from gateway.sandbox import Sandbox
 from gateway.schema.bedful import types as bedful_types
+from gateway.schema.bedful.types import BedfulBooking
 from gateway.schema.carehq import stay
-from gateway.schema.stays.types import Money, StayView
+from gateway.schema.carehq.types import Booking
+from gateway.schema.stays.types import Money, Stay
 from gateway.upstreams.bedful import client as bedful_api
 from gateway.upstreams.carehq import CareHQBooking
 from tests.conftest import Gateway
@@ -223,11 +226,11 @@ async def test_asks_carehq_only_for_the_attributes_the_selection_reads(
         assert set(call.params_of("attributes")) == attributes
 
 
-async def test_each_carehq_stay_builds_its_view_once(
+async def test_each_carehq_stay_works_out_its_price_once(
     gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Six `Stay` fields read each booking's view, and so does the list's ordering: one view per
-    # booking serves them all, its price worked out once.
+    # The `Stay` fields are set when the booking is built: its price worked out once, however
+    # many fields and the list's ordering read them.
     place = carehq_place(sandbox)
     ids = [carehq_stay(sandbox, place, f"2031-06-0{day}", "2031-06-12") for day in range(1, 6)]
     priced: list[str] = []
@@ -246,23 +249,41 @@ async def test_each_carehq_stay_builds_its_view_once(
     assert sorted(priced) == sorted(ids)
 
 
-async def test_each_bedful_stay_builds_its_view_once(
+async def test_each_bedful_stay_works_out_its_stay_fields_once(
     gateway: Gateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Eight `Stay` fields read each booking's view, and so does the list's ordering.
+    # Eight `Stay` fields read each booking's values, and so does the list's ordering: they are
+    # worked out once, when the booking is built (its currency and price with them).
     ids = [bedful_stay(sandbox, f"2031-06-0{day}", "2031-06-12") for day in range(1, 6)]
-    built: list[StayView] = []
+    looked_up: list[int] = []
+    currency_code = bedful_types.currency_code
 
-    def counted(**fields: Any) -> StayView:
-        built.append(StayView(**fields))
-        return built[-1]
+    def counted(currency_id: int) -> str:
+        looked_up.append(currency_id)
+        return currency_code(currency_id)
 
-    monkeypatch.setattr(bedful_types, "StayView", counted)
+    monkeypatch.setattr(bedful_types, "currency_code", counted)
 
     found = await stays(gateway, systems=["BEDFUL"])
 
     assert [s["id"] for s in found] == ids
-    assert len(built) == len(ids)
+    assert all(s["totalPrice"]["currency"] == "GBP" for s in found)
+    assert len(looked_up) == len(ids)
+
+
+@pytest.mark.parametrize("stay_type", [Booking, BedfulBooking])
+def test_the_stay_fields_are_attributes_not_resolvers(stay_type: type) -> None:
+    # A resolver costs a Strawberry call (its `Info`, its arguments, its extensions) per field
+    # per stay: on a year of Bedful stays, most of the request's CPU. Only `bookedUnits`, which
+    # may have to load a CareHQ room, resolves.
+    stay_fields = {f.python_name for f in get_object_definition(Stay, strict=True).fields}
+    definition = get_object_definition(stay_type, strict=True)
+    resolved = {
+        f.python_name
+        for f in definition.fields
+        if f.python_name in stay_fields and not f.is_basic_field
+    }
+    assert resolved == {"booked_units"}
 
 
 async def test_systems_chooses_which_upstreams_are_asked(

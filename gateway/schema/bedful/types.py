@@ -13,7 +13,7 @@ from typing import Any
 import strawberry
 
 from gateway.reads.bedful.loaders import Dated
-from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit, StayView
+from gateway.schema.stays.types import BookingSystem, Money, Stay, StayUnit
 from gateway.upstreams.bedful import BLOCKING_STATUSES, BedfulStatus
 from gateway.upstreams.bedful import BedfulBooking as BedfulRecord
 from gateway.upstreams.bedful.currencies import currency_code
@@ -88,8 +88,6 @@ _MONEY = "In minor units (cents/pence) of the booking's currency (`currency`)."
 class BedfulBooking(Stay):
     record: strawberry.Private[BedfulRecord]
     fetched_at: strawberry.Private[float]  # when the gateway asked Bedful (epoch seconds)
-    # Set only by `stay_view`, once, the first time a `Stay` field or `stays` asks for it.
-    view: strawberry.Private[StayView | None] = None
     site_id: strawberry.ID = strawberry.field(description="The Bedful site id.")
     user_id: strawberry.ID | None = strawberry.field(description="The Bedful user id, if any.")
     channel_id: strawberry.ID | None = strawberry.field(description="The booking channel id.")
@@ -174,19 +172,32 @@ class BedfulBooking(Stay):
 
     @classmethod
     def of(cls, dated: Dated[BedfulRecord]) -> BedfulBooking:
+        # The `Stay` fields too, as Bedful's UTC midnights are `Date`s there: a few operations
+        # per booking, where a resolver each cost far more per field of a `stays` list.
         r = dated.value
+        arrival, departure, status = r.arrival, r.departure, r.status
+        site = strawberry.ID(str(r.site_id))
+        currency = currency_code(r.currency_id)
         return cls(
             record=r,
             fetched_at=dated.fetched_at,
             id=strawberry.ID(str(r.id)),
-            site_id=strawberry.ID(str(r.site_id)),
+            system=BookingSystem.BEDFUL,
+            start_date=arrival.date() if arrival else None,
+            end_date=departure.date() if departure else None,
+            is_cancelled=status == BedfulStatus.CANCELLED,
+            blocks_availability=status in BLOCKING_STATUSES,
+            total_price=Money(amount=r.price, currency=currency),
+            guest_name=r.name or None,
+            place_id=site,
+            site_id=site,
             user_id=_optional_id(r.user_id),
             channel_id=_optional_id(r.channel_id),
             parent_id=_optional_id(r.parent_id),
-            status=BedfulBookingStatus(r.status),
+            status=BedfulBookingStatus(status),
             status_code=r.status_code,
-            arrival=r.arrival,
-            departure=r.departure,
+            arrival=arrival,
+            departure=departure,
             created=r.created,
             modified=r.modified,
             name=r.name,
@@ -204,32 +215,11 @@ class BedfulBooking(Stay):
             extras_price=r.extras_price,
             discount_amount=r.discount_amount,
             security_deposit_amount=r.security_deposit_amount,
-            currency=currency_code(r.currency_id),
+            currency=currency,
             currency_rate=r.currency_rate,
             summary=r.summary,
             campsite_reference=r.campsite_reference,
             marketing_subscribe=r.marketing_subscribe,
-        )
-
-    def stay_view(self) -> StayView:
-        """Built the first time and kept: every `Stay` field of a `stays` list reads it, and so
-        does the list's ordering; the record it is built from is frozen."""
-        view = self.view
-        if view is None:
-            view = self.view = self._view()
-        return view
-
-    def _view(self) -> StayView:
-        r = self.record
-        return StayView(
-            system=BookingSystem.BEDFUL,
-            start_date=r.arrival.date() if r.arrival else None,
-            end_date=r.departure.date() if r.departure else None,
-            is_cancelled=r.status == BedfulStatus.CANCELLED,
-            blocks_availability=r.status in BLOCKING_STATUSES,
-            total_price=Money(amount=r.price, currency=currency_code(r.currency_id)),
-            guest_name=r.name or None,
-            place_id=str(r.site_id),
         )
 
     def stay_units(self, info: strawberry.Info[Any, Any]) -> list[StayUnit]:

@@ -1,10 +1,11 @@
 """A CareHQ booking as a `Stay`: what each field of the interface shows for it, and which of
 the booking's attributes that field reads.
 
-`Booking` implements `Stay` (`gateway.schema.stays.types`) through `stay_view`, computed here
-from the client's record alone; `STAY_READS` is its declaration of what the `Stay` fields read
-(`gateway.schema.selection`), so a `stays` list asks CareHQ for no more than those fields need.
-A booking's units (`bookedUnits`) load its room, so they stay with `Booking`'s links.
+`Booking` implements `Stay` (`gateway.schema.stays.types`): `Booking.of` sets the `Stay` fields
+from the client's record alone, its price worked out here; `STAY_READS` is its declaration of
+what the `Stay` fields read (`gateway.schema.selection`), so a `stays` list asks CareHQ for no
+more than those fields need. A booking's units (`bookedUnits`) load its room, so they stay with
+`Booking`'s links.
 
 Prices: CareHQ charges `rate` pence per day or per week; a stay occupies the nights from
 `start_date` up to, not including, `end_date` (an assumption, listed in the README), so its
@@ -13,15 +14,10 @@ Prices: CareHQ charges `rate` pence per day or per week; a stay occupies the nig
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gateway.schema.carehq.enums import RatePeriod, from_upstream
 from gateway.schema.selection import reads
-from gateway.schema.stays.types import BookingSystem, Money, StayView
+from gateway.schema.stays.types import Money
 from gateway.upstreams.carehq import CareHQBooking
-
-if TYPE_CHECKING:
-    from gateway.schema.carehq.types import Booking
 
 STAY_READS = {
     "id": reads("id"),
@@ -35,30 +31,6 @@ STAY_READS = {
 }
 """The `Stay` fields, declared on the interface for both systems, as a CareHQ booking has them:
 GraphQL field name -> the record attributes it reads (`inherited` of `BOOKING_NEEDS`)."""
-
-
-def stay_view(booking: Booking) -> StayView:
-    """What the `Stay` fields of a CareHQ booking show: `Booking.stay_view` itself (not a
-    method calling this one: the `Stay` fields of a `stays` list call it once each, and so does
-    the list's ordering). Built the first time and kept on the booking (`Booking.view`): the
-    record it is built from is frozen, so every later call gets the same view."""
-    view = booking.view
-    if view is None:
-        view = booking.view = _view(booking.record)
-    return view
-
-
-def _view(record: CareHQBooking) -> StayView:
-    return StayView(
-        system=BookingSystem.CAREHQ,
-        start_date=record.start_date,
-        end_date=record.end_date,
-        is_cancelled=record.cancelled is not None,
-        blocks_availability=record.cancelled is None,
-        total_price=total_price(record),
-        guest_name=None,
-        place_id=record.location,
-    )
 
 
 def total_price(record: CareHQBooking) -> Money | None:

@@ -28,7 +28,7 @@ from gateway.schema.carehq.enums import BookingType, CareType, FundingType, Rate
 from gateway.schema.carehq.inputs import BookingFilterArgument, booking_query
 from gateway.schema.carehq.sorting import BookingSortArgument, sort_of
 from gateway.schema.selection import reads
-from gateway.schema.stays.types import Stay, StayUnit, StayView
+from gateway.schema.stays.types import BookingSystem, Stay, StayUnit
 from gateway.schema.validation import Problems
 from gateway.upstreams.carehq import CareHQBooking, CareHQRoom
 
@@ -148,8 +148,6 @@ class Booking(Stay):
     # Set only by `ahead.links_ahead`, for the selection this booking is completed with.
     room_ahead: strawberry.Private[_Ahead | None] = None
     units_ahead: strawberry.Private[_Ahead | None] = None
-    # Set only by `stay.stay_view`, once, the first time a `Stay` field or `stays` asks for it.
-    view: strawberry.Private[StayView | None] = None
     # Plain fields, not resolvers: graphql-core reads them directly, where a resolver costs a
     # Strawberry call (arguments, extensions) per booking on a page of 100.
     start_date: date | None = strawberry.field(
@@ -216,17 +214,25 @@ class Booking(Stay):
 
     @classmethod
     def of(cls, record: CareHQBooking) -> Booking:
-        # Once per booking of a page: as `Room.of`, no call for an attribute not fetched.
-        booking_type, location = record.booking_type, record.location
+        # Once per booking of a page: as `Room.of`, no call for an attribute not fetched. The
+        # `Stay` fields too: a few comparisons, where a resolver each cost far more per field.
+        booking_type, cancelled = record.booking_type, record.cancelled
+        location = None if record.location is None else strawberry.ID(record.location)
         service_user, rate_period = record.service_user, record.rate_period
         return cls(
             record=record,
             id=strawberry.ID(record.id),
+            system=BookingSystem.CAREHQ,
+            is_cancelled=cancelled is not None,
+            blocks_availability=cancelled is None,
+            total_price=stay.total_price(record),
+            guest_name=None,
+            place_id=location,
             start_date=record.start_date,
             end_date=record.end_date,
             booking_type=None if booking_type is None else BookingType(booking_type),
             room_id=strawberry.ID(record.room or ""),
-            location=None if location is None else strawberry.ID(location),
+            location=location,
             service_user=None if service_user is None else strawberry.ID(service_user),
             rate=record.rate,
             rate_period=None if rate_period is None else RatePeriod(rate_period),
@@ -234,7 +240,7 @@ class Booking(Stay):
             check_in=record.check_in,
             checkout=record.checkout,
             proposed_checkout_date=record.proposed_checkout_date,
-            cancelled=record.cancelled,
+            cancelled=cancelled,
             reason_for_checkout=record.reason_for_checkout,
             checkout_notes=record.checkout_notes,
             notes=record.notes,
@@ -256,9 +262,6 @@ class Booking(Stay):
             return None
         fields = ROOM_NEEDS.of(selection.current(info))
         return _room_later(info, self.record.room, fields)
-
-    # What the `Stay` fields show: the function itself is the method, with no call between.
-    stay_view = stay.stay_view
 
     def stay_units(
         self, info: strawberry.Info[Any, Any]

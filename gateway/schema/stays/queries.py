@@ -209,8 +209,7 @@ def _known(ids: Sequence[int | None]) -> list[int]:
 
 
 def _order(stay: Stay) -> tuple[bool, date, int, int, str]:
-    view = stay.stay_view()
-    start = view.start_date
+    start, system = stay.start_date, stay.system
     # Bedful ids are numbers (order them as such); CareHQ's are hex strings of equal length.
-    numeric = int(stay.id) if view.system is BookingSystem.BEDFUL else 0
-    return (start is not None, start or date.min, _SYSTEM_ORDER[view.system], numeric, stay.id)
+    numeric = int(stay.id) if system is BookingSystem.BEDFUL else 0
+    return (start is not None, start or date.min, _SYSTEM_ORDER[system], numeric, stay.id)

@@ -8,7 +8,6 @@ cancels with a date and the other with a status.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -38,20 +37,6 @@ class StayUnit:
     )
 
 
-@dataclass(frozen=True)
-class StayView:
-    """What a `Stay` shows, computed by each implementing type from its own record."""
-
-    system: BookingSystem
-    start_date: date | None
-    end_date: date | None
-    is_cancelled: bool
-    blocks_availability: bool
-    total_price: Money | None
-    guest_name: str | None
-    place_id: str | None
-
-
 @strawberry.interface(
     description=(
         "A stay in either system: a CareHQ `Booking` or a `BedfulBooking`. Dates are calendar "
@@ -59,10 +44,43 @@ class StayView:
     )
 )
 class Stay:
-    id: strawberry.ID = strawberry.field(description="The id in its own system (see `system`).")
+    """Each implementing type sets the `Stay` fields from its record when it is built (its
+    `of`), except `bookedUnits`, which may have to load a room. Plain fields, not resolvers:
+    graphql-core reads them as attributes, where a resolver costs a Strawberry call (arguments,
+    extensions, an `Info`) per field per stay, most of the CPU of a long `stays` list."""
 
-    def stay_view(self) -> StayView:
-        raise NotImplementedError  # each implementing type computes it from its record
+    id: strawberry.ID = strawberry.field(description="The id in its own system (see `system`).")
+    system: BookingSystem = strawberry.field(description="Which system the stay is in.")
+    start_date: date | None = strawberry.field(description="Arrival / start date.")
+    end_date: date | None = strawberry.field(
+        description="Departure / end date (exclusive). `null` for an open-ended CareHQ booking."
+    )
+    is_cancelled: bool = strawberry.field(
+        description="CareHQ: the booking has a `cancelled` time. Bedful: status `CANCELLED`."
+    )
+    blocks_availability: bool = strawberry.field(
+        description=(
+            "Whether the stay makes its room or units unavailable. CareHQ: every booking that "
+            "is not cancelled (out-of-service and block-contract bookings too). Bedful: status "
+            "`PROVISIONAL`, `UNAVAILABLE` or `CONFIRMED`."
+        )
+    )
+    total_price: Money | None = strawberry.field(
+        description=(
+            "What the whole stay costs. Bedful: the booking's `price` in its currency. CareHQ: "
+            "the rate over the stay's nights in GBP (daily rate x nights; weekly rate x nights "
+            "/ 7), rounded half up to the penny; `null` while the booking has no end date."
+        )
+    )
+    guest_name: str | None = strawberry.field(
+        description=(
+            "A label for who is staying: Bedful's guest name. CareHQ bookings carry only a "
+            "resident id (`Booking.serviceUser`), so this is `null` for them."
+        )
+    )
+    place_id: strawberry.ID | None = strawberry.field(
+        description="The place: the CareHQ location id or the Bedful site id."
+    )
 
     def stay_units(
         self, info: strawberry.Info[Any, Any]
@@ -71,60 +89,6 @@ class Stay:
         one is at hand, as graphql-core completes an awaitable with a task and a few coroutines
         of its own, per stay."""
         raise NotImplementedError
-
-    @strawberry.field(description="Which system the stay is in.")
-    def system(self) -> BookingSystem:
-        return self.stay_view().system
-
-    @strawberry.field(description="Arrival / start date.")
-    def start_date(self) -> date | None:
-        return self.stay_view().start_date
-
-    @strawberry.field(
-        description="Departure / end date (exclusive). `null` for an open-ended CareHQ booking."
-    )
-    def end_date(self) -> date | None:
-        return self.stay_view().end_date
-
-    @strawberry.field(
-        description="CareHQ: the booking has a `cancelled` time. Bedful: status `CANCELLED`."
-    )
-    def is_cancelled(self) -> bool:
-        return self.stay_view().is_cancelled
-
-    @strawberry.field(
-        description=(
-            "Whether the stay makes its room or units unavailable. CareHQ: every booking that "
-            "is not cancelled (out-of-service and block-contract bookings too). Bedful: status "
-            "`PROVISIONAL`, `UNAVAILABLE` or `CONFIRMED`."
-        )
-    )
-    def blocks_availability(self) -> bool:
-        return self.stay_view().blocks_availability
-
-    @strawberry.field(
-        description=(
-            "What the whole stay costs. Bedful: the booking's `price` in its currency. CareHQ: "
-            "the rate over the stay's nights in GBP (daily rate x nights; weekly rate x nights "
-            "/ 7), rounded half up to the penny; `null` while the booking has no end date."
-        )
-    )
-    def total_price(self) -> Money | None:
-        return self.stay_view().total_price
-
-    @strawberry.field(
-        description=(
-            "A label for who is staying: Bedful's guest name. CareHQ bookings carry only a "
-            "resident id (`Booking.serviceUser`), so this is `null` for them."
-        )
-    )
-    def guest_name(self) -> str | None:
-        return self.stay_view().guest_name
-
-    @strawberry.field(description="The place: the CareHQ location id or the Bedful site id.")
-    def place_id(self) -> strawberry.ID | None:
-        place = self.stay_view().place_id
-        return strawberry.ID(place) if place is not None else None
 
     @strawberry.field(
         graphql_type=list[StayUnit],
