@@ -1,5 +1,6 @@
 """`Executor`: Strawberry's graphql-core executor, without the reference cycle that kept every
-request's objects alive until the garbage collector found them.
+request's objects alive until the garbage collector found them, and answering plain leaf fields
+without building an `Info` for each (`gateway.schema.leaves`).
 
 graphql-core 3.3's executor hands resolvers `info.async_helpers`, a tuple of two of its own bound
 methods (`gather_async_work`, `track_async_work`): the executor refers to the tuple, the tuple to
@@ -20,9 +21,12 @@ import weakref
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from graphql import GraphQLResolveInfoHelpers
-from graphql.pyutils import gather_with_cancel
+from graphql import GraphQLObjectType, GraphQLResolveInfoHelpers
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gateway.schema.leaves import PlainLeaves, plain_leaves
 
 __all__ = ["Executor"]
 
@@ -43,3 +47,42 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 method(values)
 
         self.async_helpers = GraphQLResolveInfoHelpers(gather=_gather, track=track_weakly)
+        # A schema extension with a `resolve` hook wraps every resolver (as middleware): then
+        # every field goes graphql-core's way, through it.
+        wrapped = self.middleware_manager is not None and self.middleware_manager.middlewares
+        self.plain_leaves: PlainLeaves = {} if wrapped else plain_leaves(self.schema)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A plain leaf field's value, read and completed as graphql-core would (its resolver
+        ignores the info, and so does completing a scalar or an enum); anything else, or a
+        value that needs more (None, an exception, an awaitable), graphql-core's way. Reading
+        an attribute twice (here, then there) changes nothing."""
+        fields = self.plain_leaves.get(parent_type.name)
+        if fields is not None:
+            node = field_details_list[0].node
+            plain = fields.get(node.name.value)
+            if plain is not None and not node.arguments:
+                try:
+                    value = plain.read(source, plain.name)
+                except Exception:  # graphql-core reads it again and reports it
+                    value = None
+                if (
+                    value is not None
+                    and not isinstance(value, Exception)
+                    and not self.is_awaitable(value)
+                ):
+                    try:
+                        return self.complete_leaf_value(plain.leaf, value)
+                    except Exception as raw_error:  # reported as graphql-core does
+                        self.handle_field_error(raw_error, plain.type, field_details_list, path)
+                        return None
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
