@@ -17,6 +17,7 @@ Passed to Strawberry as `execution_context_class` (its own mechanism for this).
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from collections.abc import Awaitable, Sequence
 from typing import Any
@@ -29,6 +30,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from gateway.schema.leaves import PlainLeaves, plain_leaves
 
 __all__ = ["Executor"]
+
+
+_SETTLED = frozenset({str, int, float, bool, dt.date, dt.datetime})
+"""Types whose values are never None, an exception or an awaitable (exactly these types)."""
 
 
 def _gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
@@ -69,19 +74,20 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             node = field_details_list[0].node
             plain = fields.get(node.name.value)
             if plain is not None and not node.arguments:
+                read, name, declared, leaf = plain
                 try:
-                    value = plain.read(source, plain.name)
+                    value = read(source, name)
                 except Exception:  # graphql-core reads it again and reports it
                     value = None
-                if (
+                if type(value) in _SETTLED or (
                     value is not None
                     and not isinstance(value, Exception)
                     and not self.is_awaitable(value)
                 ):
                     try:
-                        return self.complete_leaf_value(plain.leaf, value)
+                        return self.complete_leaf_value(leaf, value)
                     except Exception as raw_error:  # reported as graphql-core does
-                        self.handle_field_error(raw_error, plain.type, field_details_list, path)
+                        self.handle_field_error(raw_error, declared, field_details_list, path)
                         return None
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLLeafType,
@@ -41,8 +40,7 @@ DEFINITION = "strawberry-definition"
 """Where Strawberry keeps a GraphQL field's `StrawberryField` (`GraphQLField.extensions`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PlainLeaf:
+class PlainLeaf(NamedTuple):
     """How to answer one plain leaf field without graphql-core's per-field machinery."""
 
     read: Callable[[Any, str], Any]  # Strawberry's default resolver (`getattr`)
