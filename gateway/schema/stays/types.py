@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.types.base import get_object_definition
 
 
 @strawberry.enum(description="The booking system a record comes from.")
@@ -37,6 +38,10 @@ class StayUnit:
     )
 
 
+BOOKED_UNITS = "What the stay occupies: the CareHQ room, or the Bedful units, with names."
+"""`Stay.bookedUnits`'s description, for an implementing type that declares it again."""
+
+
 @strawberry.interface(
     description=(
         "A stay in either system: a CareHQ `Booking` or a `BedfulBooking`. Dates are calendar "
@@ -45,7 +50,8 @@ class StayUnit:
 )
 class Stay:
     """Each implementing type sets the `Stay` fields from its record when it is built (its
-    `of`), except `bookedUnits`, which may have to load a room. Plain fields, not resolvers:
+    `of`), except `bookedUnits`, which a CareHQ booking may have to load (a Bedful booking
+    declares it again, as a plain field). Plain fields, not resolvers:
     graphql-core reads them as attributes, where a resolver costs a Strawberry call (arguments,
     extensions, an `Info`) per field per stay, most of the CPU of a long `stays` list."""
 
@@ -82,6 +88,13 @@ class Stay:
         description="The place: the CareHQ location id or the Bedful site id."
     )
 
+    @classmethod
+    def resolve_type(cls, stay: Any, info: Any, abstract_type: Any) -> str:
+        """The GraphQL type of a stay, for graphql-core (Strawberry takes an interface's
+        `resolve_type` as is): the type it was built as. Strawberry's own looks for casts and
+        generic types first, for every stay of a list."""
+        return get_object_definition(stay, strict=True).name
+
     def stay_units(
         self, info: strawberry.Info[Any, Any]
     ) -> list[StayUnit] | Awaitable[list[StayUnit]]:
@@ -90,10 +103,7 @@ class Stay:
         of its own, per stay."""
         raise NotImplementedError
 
-    @strawberry.field(
-        graphql_type=list[StayUnit],
-        description="What the stay occupies: the CareHQ room, or the Bedful units, with names.",
-    )
+    @strawberry.field(graphql_type=list[StayUnit], description=BOOKED_UNITS)
     def booked_units(
         self, info: strawberry.Info[Any, Any]
     ) -> list[StayUnit] | Awaitable[list[StayUnit]]:
