@@ -1,6 +1,6 @@
 """What the required libraries alone add to one call, next to the gateway (not part of the tests).
 
-    .venv/bin/python bench/stack_floor.py [--requests 1000] [--rounds 4]
+    .venv/bin/python bench/stack_floor.py [--requests 1000] [--rounds 4] [--mesh bench/peer-mesh]
 
 Issue #10 asks the gateway to add at most 1.5 ms (p50, 1 connection, 0 ms upstream latency) to
 the bookings page's one CareHQ call. This measures how much of that the stack the gateway must be
@@ -14,7 +14,9 @@ by uvicorn as `gateway serve` is (uvloop, httptools, no access log):
 - `fastapi+httpx`: the same as a FastAPI route;
 - `strawberry`: Strawberry's own ASGI app and a one-field schema whose resolver makes the call
   and maps the page, with Strawberry's parser and validation caches;
-- `gateway`: `gateway serve`.
+- `gateway`: `gateway serve`;
+- `mesh` (with `--mesh bench/peer-mesh`, after `npm ci` there): GraphQL Mesh (Hive Gateway) on a
+  supergraph composed for this sandbox, as `compare.sh` runs it.
 
 One keep-alive connection from this process (a blocking socket, so the client costs little and
 the same for all), A B ... B A rounds, each a block of `--requests` requests after a warm-up.
@@ -31,9 +33,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -146,41 +150,64 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+@dataclass
+class Server:
+    """A server under measurement: where it listens, its process, what it is asked, and where
+    the 10 bookings are in its answer."""
+
+    name: str
+    port: int
+    pid: int
+    request: bytes
+    items: Callable[[Any], Any]
+    latencies: list[float] = field(default_factory=list)  # seconds, every timed request
+    cpu: list[float] = field(default_factory=list)  # seconds per request, one per block
+
+
+def post(query: str) -> bytes:
+    body = json.dumps({"query": query}).encode()
+    return (
+        b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection, blocking: a request out, its answer in, timed."""
 
-    def __init__(self, name: str, port: int, request: bytes, graphql: bool) -> None:
-        self.name = name
-        self.sock = socket.create_connection(("127.0.0.1", port))
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.sock = socket.create_connection(("127.0.0.1", server.port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.request, self.graphql, self.rest = request, graphql, b""
+        self.rest = b""
 
     def call(self) -> float:
         start = time.perf_counter()
-        self.sock.sendall(self.request)
+        self.sock.sendall(self.server.request)
         data = self.rest
         while b"\r\n\r\n" not in data:
             data += self._recv()
         head, _, data = data.partition(b"\r\n\r\n")
-        length = next(
-            int(v)
-            for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:])
-            if k.strip().lower() == b"content-length"
-        )
+        lines = (line.partition(b":") for line in head.split(b"\r\n")[1:])
+        length = next(int(v) for k, _, v in lines if k.strip().lower() == b"content-length")
         while len(data) < length:
             data += self._recv()
         body, self.rest = data[:length], data[length:]
         elapsed = time.perf_counter() - start
         answer = json.loads(body)
-        items = answer["data"]["bookings"]["items"] if self.graphql else answer["items"]
-        if not head.startswith(b"HTTP/1.1 200") or "errors" in answer or len(items) != 10:
-            sys.exit(f"{self.name}: unexpected answer: {head[:40]!r} {body[:200]!r}")
+        if not head.startswith(b"HTTP/1.1 200") or "errors" in answer:
+            sys.exit(f"{self.server.name}: unexpected answer: {head[:40]!r} {body[:200]!r}")
+        if len(self.server.items(answer)) != 10:
+            sys.exit(f"{self.server.name}: not 10 bookings: {body[:200]!r}")
         return elapsed
+
+    def close(self) -> None:
+        self.sock.close()
 
     def _recv(self) -> bytes:
         chunk = self.sock.recv(65536)
         if not chunk:
-            sys.exit(f"{self.name} closed the connection")
+            sys.exit(f"{self.server.name} closed the connection")
         return chunk
 
 
@@ -188,6 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--mesh", help="bench/peer-mesh after `npm ci`: GraphQL Mesh measured too")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--upstream", help=argparse.SUPPRESS)
@@ -198,11 +226,14 @@ def main() -> None:
     gateway = str(Path(sys.executable).parent / "gateway")
     with ExitStack() as stack:
 
-        def start(command: list[str], env: dict[str, str] | None = None) -> tuple[int, int]:
+        def start(
+            command: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+        ) -> tuple[int, int]:
             port = free_port()
-            process = subprocess.Popen(  # noqa: S603 (our own executables)
+            process = subprocess.Popen(  # noqa: S603 (our own executables, and Mesh's)
                 [*command, "--port", str(port)],
                 env={**os.environ, **(env or {})},
+                cwd=cwd,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -211,15 +242,22 @@ def main() -> None:
             wait_for(port)
             return port, process.pid
 
-        sandbox_port, sandbox_pid = start(
-            [gateway, "sandbox", "--no-rate-limits", "--no-signature-check"]
-        )
-        upstream = f"http://127.0.0.1:{sandbox_port}"
-        servers = {"direct": (sandbox_port, sandbox_pid)}
-        for kind in ("asgi+httpx", "fastapi+httpx", "strawberry"):
-            servers[kind] = start(
-                [sys.executable, __file__, "--serve", kind, "--upstream", upstream]
-            )
+        sandbox = start([gateway, "sandbox", "--no-rate-limits", "--no-signature-check"])
+        upstream = f"http://127.0.0.1:{sandbox[0]}"
+        direct = f"GET {BOOKINGS} HTTP/1.1\r\nhost: x\r\naccept: application/json\r\n\r\n"
+        ours = post(QUERY)
+        servers = [
+            Server("direct", *sandbox, direct.encode(), lambda a: a["items"]),
+            *(
+                Server(
+                    kind,
+                    *start([sys.executable, __file__, "--serve", kind, "--upstream", upstream]),
+                    ours,
+                    lambda a: a["items"] if "items" in a else a["data"]["bookings"]["items"],
+                )
+                for kind in ("asgi+httpx", "fastapi+httpx", "strawberry")
+            ),
+        ]
         env = {
             "CAREHQ_BASE_URL": f"{upstream}/carehq",
             "CAREHQ_ACCOUNT_ID": "sandbox-account",
@@ -228,47 +266,70 @@ def main() -> None:
             "BEDFUL_BASE_URL": f"{upstream}/bedful",
             "BEDFUL_API_KEY": "sandbox-bedful-key",
         }
-        servers["gateway"] = start([gateway, "serve", "--host", "127.0.0.1"], env)
-        body = json.dumps({"query": QUERY}).encode()
-        requests = {}
-        for name in servers:
-            if name == "direct":
-                request = f"GET {BOOKINGS} HTTP/1.1\r\nhost: x\r\naccept: application/json\r\n\r\n".encode()
-            else:
-                request = (
-                    b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                    b"content-length: %d\r\n\r\n%s" % (len(body), body)
-                )
-            requests[name] = request
-        latencies: dict[str, list[float]] = {name: [] for name in servers}
-        cpu: dict[str, list[float]] = {name: [] for name in servers}
-        order = list(servers)
-        for round_ in range(args.rounds):
-            for name in order if round_ % 2 == 0 else order[::-1]:
-                # A connection per block: uvicorn closes one idle for 5 s.
-                port, pid = servers[name]
-                client = Client(
-                    name, port, requests[name], graphql=name in ("strawberry", "gateway")
-                )
-                for _ in range(min(200, args.requests)):
-                    client.call()
-                before = cpu_seconds(pid)
-                latencies[name] += [client.call() for _ in range(args.requests)]
-                cpu[name].append((cpu_seconds(pid) - before) / args.requests)
-        floor = statistics.median(latencies["direct"])
-        print(
-            f"bookings page, 1 connection, 0 ms; {args.rounds} rounds of {args.requests} requests each"
-        )
-        print(
-            f"{'server':<15} {'p50 ms':>7} {'p90 ms':>7} {'p50 over direct':>16} {'server CPU ms/req':>18}"
-        )
-        for name in servers:
-            p50 = statistics.median(latencies[name])
-            p90 = statistics.quantiles(latencies[name], n=10)[-1]
-            over = "" if name == "direct" else f"+{(p50 - floor) * 1000:.2f}"
-            print(
-                f"{name:<15} {p50 * 1000:>7.2f} {p90 * 1000:>7.2f} {over:>16} {statistics.median(cpu[name]) * 1000:>18.2f}"
+        servers.append(
+            Server(
+                "gateway",
+                *start([gateway, "serve", "--host", "127.0.0.1"], env),
+                ours,
+                lambda a: a["data"]["bookings"]["items"],
             )
+        )
+        if args.mesh:
+            servers.append(start_mesh(args.mesh, upstream, stack, start))
+        run(servers, args.requests, args.rounds)
+
+
+def start_mesh(
+    folder: str, upstream: str, stack: ExitStack, start: Callable[..., tuple[int, int]]
+) -> Server:
+    """Hive Gateway over a supergraph composed for this run's sandbox (as `compare.sh` does)."""
+    supergraph = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "supergraph.graphql"
+    node = ["node", "node_modules/.bin/"]
+    subprocess.run(  # noqa: S603 (Mesh's own composer)
+        [node[0], node[1] + "mesh-compose", "-o", str(supergraph)],
+        cwd=folder,
+        env={**os.environ, "SANDBOX_URL": upstream},
+        check=True,
+        capture_output=True,
+    )
+    command = [
+        node[0],
+        node[1] + "hive-gateway",
+        "supergraph",
+        str(supergraph),
+        "--host",
+        "127.0.0.1",
+    ]
+    query = (Path(folder) / "queries" / "mesh" / "bookings-page.graphql").read_text()
+    return Server(
+        "mesh",
+        *start(command, cwd=folder),
+        post(query),
+        lambda a: a["data"]["CareHQ_listBookings"]["items"],
+    )
+
+
+def run(servers: list[Server], requests: int, rounds: int) -> None:
+    for round_ in range(rounds):
+        for server in servers if round_ % 2 == 0 else servers[::-1]:
+            client = Client(server)  # a connection per block: uvicorn closes one idle for 5 s
+            for _ in range(min(200, requests)):
+                client.call()
+            before = cpu_seconds(server.pid)
+            server.latencies += [client.call() for _ in range(requests)]
+            server.cpu.append((cpu_seconds(server.pid) - before) / requests)
+            client.close()
+    floor = statistics.median(servers[0].latencies)
+    print(f"bookings page, 1 connection, 0 ms; {rounds} rounds of {requests} requests each")
+    print(
+        f"{'server':<15} {'p50 ms':>7} {'p90 ms':>7} {'p50 over direct':>16} {'server CPU ms/req':>18}"
+    )
+    for server in servers:
+        p50 = statistics.median(server.latencies)
+        p90 = statistics.quantiles(server.latencies, n=10)[-1]
+        over = "" if server is servers[0] else f"+{(p50 - floor) * 1000:.2f}"
+        cpu = statistics.median(server.cpu) * 1000
+        print(f"{server.name:<15} {p50 * 1000:>7.2f} {p90 * 1000:>7.2f} {over:>16} {cpu:>18.2f}")
 
 
 if __name__ == "__main__":
