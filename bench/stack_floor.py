@@ -10,7 +10,11 @@ no signature checks), each of these answers the bookings page (10 bookings, `id`
 by uvicorn as `gateway serve` is (uvloop, httptools, no access log):
 
 - `direct`: no server in between; the client asks the sandbox itself (the floor);
-- `asgi+httpx`: a bare ASGI app: read the request, one `httpx.AsyncClient` GET, answer its body;
+- `asgi, no call`: a bare ASGI app answering the body of the first upstream answer again, without
+  calling: what uvicorn alone adds (its "over direct" is no overhead: it skips the call);
+- `asgi+asyncio`: the same app making the call over asyncio's own streams, no HTTP library;
+- `asgi+httpcore`: ... through httpcore, httpx's transport layer (on AnyIO), without httpx;
+- `asgi+httpx`: ... through `httpx.AsyncClient` (a GET), as the gateway is required to;
 - `fastapi+httpx`: the same as a FastAPI route;
 - `strawberry`: Strawberry's own ASGI app and a one-field schema whose resolver makes the call
   and maps the page, with Strawberry's parser and validation caches;
@@ -26,6 +30,7 @@ Printed per server: p50 and p90 latency, p50 over `direct`, and the server's own
 
 # No `from __future__ import annotations`: Strawberry reads the floor schema's annotations.
 import argparse
+import asyncio
 import datetime
 import json
 import os
@@ -41,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 import strawberry
 import uvicorn
@@ -50,6 +56,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 
 BOOKINGS = "/carehq/v1/bookings?per_page=10&attributes=start_date"
 QUERY = "query BookingsPage { bookings(perPage: 10) { itemCount page pageCount items { id startDate } } }"
+ACCEPT = {"Accept": "application/json"}
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -58,12 +65,45 @@ Fetch = Callable[[], Awaitable[httpx.Response]]
 
 def serve(kind: str, port: int, upstream: str) -> None:
     """Run one of the floor servers (in a process of its own)."""
-    client = httpx.AsyncClient(base_url=upstream, headers={"Accept": "application/json"})
+    client = httpx.AsyncClient(base_url=upstream, headers=ACCEPT)
 
     async def fetch() -> httpx.Response:
         return await client.get(BOOKINGS)
 
-    apps = {"asgi+httpx": _asgi_app, "fastapi+httpx": _fastapi_app, "strawberry": _strawberry_app}
+    kept: list[httpx.Response] = []
+
+    async def fetch_once() -> httpx.Response:  # the first answer, then that one again
+        if not kept:
+            kept.append(await fetch())
+        return kept[0]
+
+    pool = httpcore.AsyncConnectionPool()
+
+    async def fetch_httpcore() -> httpx.Response:  # httpx's transport layer, without httpx
+        answer = await pool.request("GET", upstream + BOOKINGS, headers=ACCEPT)
+        return httpx.Response(answer.status, content=answer.content)
+
+    streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def fetch_raw() -> httpx.Response:  # asyncio's own streams, no HTTP library
+        if not streams or streams[0][0].at_eof():  # the sandbox closes an idle connection
+            streams[:] = [await asyncio.open_connection(*upstream[7:].split(":"))]
+        reader, writer = streams[0]
+        writer.write(
+            b"GET %s HTTP/1.1\r\nhost: x\r\naccept: application/json\r\n\r\n" % BOOKINGS.encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        return httpx.Response(200, content=await reader.readexactly(length))
+
+    apps = {
+        "asgi, no call": lambda _: _asgi_app(fetch_once),
+        "asgi+asyncio": lambda _: _asgi_app(fetch_raw),
+        "asgi+httpcore": lambda _: _asgi_app(fetch_httpcore),
+        "asgi+httpx": _asgi_app,
+        "fastapi+httpx": _fastapi_app,
+        "strawberry": _strawberry_app,
+    }
     uvicorn.run(apps[kind](fetch), host="127.0.0.1", port=port, access_log=False, log_config=None)
 
 
@@ -255,7 +295,14 @@ def main() -> None:
                     ours,
                     lambda a: a["items"] if "items" in a else a["data"]["bookings"]["items"],
                 )
-                for kind in ("asgi+httpx", "fastapi+httpx", "strawberry")
+                for kind in (
+                    "asgi, no call",
+                    "asgi+asyncio",
+                    "asgi+httpcore",
+                    "asgi+httpx",
+                    "fastapi+httpx",
+                    "strawberry",
+                )
             ),
         ]
         env = {
@@ -327,7 +374,9 @@ def run(servers: list[Server], requests: int, rounds: int) -> None:
     for server in servers:
         p50 = statistics.median(server.latencies)
         p90 = statistics.quantiles(server.latencies, n=10)[-1]
-        over = "" if server is servers[0] else f"+{(p50 - floor) * 1000:.2f}"
+        over = f"{(p50 - floor) * 1000:+.2f}" if server is not servers[0] else ""
+        if server.name == "asgi, no call":
+            over = "(no call)"
         cpu = statistics.median(server.cpu) * 1000
         print(f"{server.name:<15} {p50 * 1000:>7.2f} {p90 * 1000:>7.2f} {over:>16} {cpu:>18.2f}")
 
