@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import strawberry
-from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLResolveInfo
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+)
 from graphql.pyutils import Path
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -217,3 +223,34 @@ def test_the_gateway_types_plain_leaves_include_the_stay_fields() -> None:
     assert "room" not in leaves["Booking"]  # a resolver
     assert "bookedUnits" not in leaves["Booking"]  # an object list
     assert "floor" in leaves["Room"]
+
+
+class CountedLeaves(Executor):
+    completed: ClassVar[list[Any]] = []
+
+    @staticmethod
+    def complete_leaf_value(return_type: GraphQLLeafType, result: Any) -> Any:
+        CountedLeaves.completed.append(result)
+        return Executor.complete_leaf_value(return_type, result)
+
+
+def test_an_enum_member_is_completed_once_per_schema() -> None:
+    # Strawberry's enum types look a member's name up among the values one by one, every time.
+    schema = strawberry.Schema(
+        query=Query,
+        execution_context_class=CountedLeaves,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+    CountedLeaves.completed.clear()
+
+    answers = [schema.execute_sync("{ clean { colour } items { colour } }") for _ in range(2)]
+
+    theirs = execute(StrawberryGraphQLCoreExecutionContext, "{ clean { colour } items { colour } }")
+    assert [answer(a) for a in answers] == [answer(theirs)] * 2
+    assert answers[0].data == {
+        "clean": [{"colour": "RED"}, {"colour": "BLUE"}, {"colour": "BLUE"}],
+        "items": [{"colour": c} for c in ["RED", "BLUE", "RED", "BLUE", "RED"]]
+        + [None, {"colour": "RED"}, {"colour": "BLUE"}],
+    }
+    # Each member once, and the string that is no member every time (it fails every time).
+    assert CountedLeaves.completed == [Colour.RED, Colour.BLUE, "green", "green"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Awaitable, Sequence
+from enum import Enum
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLResolveInfoHelpers
@@ -66,29 +67,38 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """A plain leaf field's value, read and completed as graphql-core would (its resolver
-        ignores the info, and so does completing a scalar or an enum); anything else, or a
-        value that needs more (None, an exception, an awaitable), graphql-core's way. Reading
-        an attribute twice (here, then there) changes nothing."""
+        ignores the info, and so does completing a scalar or an enum; an enum member is
+        completed once per schema); anything else, or a value that needs more (None, an
+        exception, an awaitable), graphql-core's way. Reading an attribute twice (here, then
+        there) changes nothing."""
         fields = self.plain_leaves.get(parent_type.name)
         if fields is not None:
             node = field_details_list[0].node
             plain = fields.get(node.name.value)
             if plain is not None and not node.arguments:
-                read, name, declared, leaf = plain
+                read, name, declared, leaf, names = plain
                 try:
                     value = read(source, name)
                 except Exception:  # graphql-core reads it again and reports it
                     value = None
+                if names is not None and isinstance(value, Enum):
+                    key = (type(value), value)
+                    completed = names.get(key)  # never None once completed
+                    if completed is not None:
+                        return completed
                 if type(value) in _SETTLED or (
                     value is not None
                     and not isinstance(value, Exception)
                     and not self.is_awaitable(value)
                 ):
                     try:
-                        return self.complete_leaf_value(leaf, value)
+                        completed = self.complete_leaf_value(leaf, value)
                     except Exception as raw_error:  # reported as graphql-core does
                         self.handle_field_error(raw_error, declared, field_details_list, path)
                         return None
+                    if names is not None and isinstance(value, Enum):
+                        names[type(value), value] = completed
+                    return completed
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any, NamedTuple
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -40,6 +42,12 @@ DEFINITION = "strawberry-definition"
 """Where Strawberry keeps a GraphQL field's `StrawberryField` (`GraphQLField.extensions`)."""
 
 
+EnumNames = dict[tuple[type, Enum], Any]
+"""(member's class, member) -> the enum value's name it was completed to. Completing a member
+is a pure function of it (Strawberry's enum types look the name up among the values, one by
+one, on every call), so each is completed once per schema."""
+
+
 class PlainLeaf(NamedTuple):
     """How to answer one plain leaf field without graphql-core's per-field machinery."""
 
@@ -47,6 +55,7 @@ class PlainLeaf(NamedTuple):
     name: str  # the Python attribute
     type: GraphQLOutputType  # as declared (for errors: graphql-core's own handling)
     leaf: GraphQLLeafType  # the scalar or enum that completes the value
+    names: EnumNames | None  # an enum's: what it completed each member to (one per enum type)
 
 
 PlainLeaves = Mapping[str, Mapping[str, PlainLeaf]]
@@ -65,6 +74,7 @@ def plain_leaves(schema: GraphQLSchema) -> PlainLeaves:
 
 def _find(schema: GraphQLSchema) -> PlainLeaves:
     found: dict[str, dict[str, PlainLeaf]] = {}
+    names: dict[str, EnumNames] = {}  # by enum type name
     for type_name, graphql_type in schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
@@ -77,8 +87,10 @@ def _find(schema: GraphQLSchema) -> PlainLeaves:
                 and not field.args
                 and is_leaf_type(leaf)
             ):
-                plain = PlainLeaf(
-                    definition.default_resolver, definition.python_name, field.type, leaf
+                read, name = definition.default_resolver, definition.python_name
+                memo = (
+                    names.setdefault(leaf.name, {}) if isinstance(leaf, GraphQLEnumType) else None
                 )
+                plain = PlainLeaf(read, name, field.type, leaf, memo)
                 found.setdefault(type_name, {})[field_name] = plain
     return found
