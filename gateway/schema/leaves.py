@@ -6,9 +6,9 @@ arguments, calls its resolver, checks the result for an awaitable, then complete
 fields of a large answer none of that is needed. A field Strawberry calls "basic" (no resolver,
 no field extensions: `StrawberryField.is_basic_field`) is read with the configured default
 resolver (`StrawberryConfig.default_resolver`, `getattr`) and never sees the info; a scalar or
-enum is completed by its type's `coerce_output_value`, which does not see it either. On a page
-of 100 bookings with their rooms, and on a year of Bedful stays, that per-field work was about
-a third of the request's CPU.
+enum is completed by its type's `coerce_output_value`, which does not see it either. Skipping
+that work cut the CPU of 100 bookings with their rooms by about a sixth (distinct requests,
+14.6 -> 12.3 ms), and is most of what a long list's leaves cost.
 
 `plain_leaves(schema)` finds, once per schema, the fields (of object types) that are basic,
 take no arguments and return a scalar or an enum (nullable or not); `gateway.schema.executor`
@@ -16,6 +16,11 @@ reads them straight from their object and completes them as graphql-core would, 
 graphql-core every value it must do more with (None, for the non-null check and its error, an
 exception, an awaitable), every other field, and every field once a schema extension wraps
 resolvers (Strawberry's `resolve` hooks run as graphql-core middleware).
+
+`Executor.execute_field` overrides graphql-core's own method (3.3's signature: a field details
+list and a position context), which its documentation keeps private: an upgrade may change it.
+`tests/test_schema_leaves.py` compares the answers, errors included, with graphql-core's way
+and counts the `Info`s built, so such a change fails there before it reaches a client.
 """
 
 from __future__ import annotations
