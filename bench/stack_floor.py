@@ -34,6 +34,7 @@ import asyncio
 import datetime
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -51,13 +52,13 @@ import httpx
 import strawberry
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from gateway_cpu import SANDBOX_FLAGS, cpu_seconds, free_port, start, wait_until_up
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 
 BOOKINGS = "/carehq/v1/bookings?per_page=10&attributes=start_date"
 QUERY = "query BookingsPage { bookings(perPage: 10) { itemCount page pageCount items { id startDate } } }"
 ACCEPT = {"Accept": "application/json"}
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 Fetch = Callable[[], Awaitable[httpx.Response]]
@@ -169,27 +170,6 @@ def _strawberry_app(fetch: Fetch) -> Any:
     return GraphQL(schema, graphql_ide=None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(port: int) -> None:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on port {port}")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
 @dataclass
 class Server:
     """A server under measurement: where it listens, its process, what it is asked, and where
@@ -266,23 +246,17 @@ def main() -> None:
     gateway = str(Path(sys.executable).parent / "gateway")
     with ExitStack() as stack:
 
-        def start(
-            command: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+        def serving(
+            command: list[str], path: str, env: dict[str, str] | None = None
         ) -> tuple[int, int]:
+            """Start a server on a free port; (port, pid) once `path` answers 200."""
             port = free_port()
-            process = subprocess.Popen(  # noqa: S603 (our own executables, and Mesh's)
-                [*command, "--port", str(port)],
-                env={**os.environ, **(env or {})},
-                cwd=cwd,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            stack.callback(process.wait)
-            stack.callback(process.terminate)
-            wait_for(port)
+            process = start(stack, [*command, "--port", str(port)], env or {})
+            url = f"http://127.0.0.1:{port}{path}"
+            wait_until_up(url, post=path == "/graphql")
             return port, process.pid
 
-        sandbox = start([gateway, "sandbox", "--no-rate-limits", "--no-signature-check"])
+        sandbox = serving([gateway, "sandbox", *SANDBOX_FLAGS], "/_sandbox/stats")
         upstream = f"http://127.0.0.1:{sandbox[0]}"
         direct = f"GET {BOOKINGS} HTTP/1.1\r\nhost: x\r\naccept: application/json\r\n\r\n"
         ours = post(QUERY)
@@ -291,7 +265,10 @@ def main() -> None:
             *(
                 Server(
                     kind,
-                    *start([sys.executable, __file__, "--serve", kind, "--upstream", upstream]),
+                    *serving(
+                        [sys.executable, __file__, "--serve", kind, "--upstream", upstream],
+                        "/graphql",
+                    ),
                     ours,
                     lambda a: a["items"] if "items" in a else a["data"]["bookings"]["items"],
                 )
@@ -316,41 +293,35 @@ def main() -> None:
         servers.append(
             Server(
                 "gateway",
-                *start([gateway, "serve", "--host", "127.0.0.1"], env),
+                *serving([gateway, "serve", "--host", "127.0.0.1"], "/graphql", env),
                 ours,
                 lambda a: a["data"]["bookings"]["items"],
             )
         )
         if args.mesh:
-            servers.append(start_mesh(args.mesh, upstream, stack, start))
+            servers.append(start_mesh(args.mesh, upstream, stack, serving))
         run(servers, args.requests, args.rounds)
 
 
 def start_mesh(
-    folder: str, upstream: str, stack: ExitStack, start: Callable[..., tuple[int, int]]
+    folder: str, upstream: str, stack: ExitStack, serving: Callable[..., tuple[int, int]]
 ) -> Server:
     """Hive Gateway over a supergraph composed for this run's sandbox (as `compare.sh` does)."""
     supergraph = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "supergraph.graphql"
-    node = ["node", "node_modules/.bin/"]
+    tools = Path(folder).resolve() / "node_modules" / ".bin"
+    node = shutil.which("node") or sys.exit("--mesh needs Node (node on PATH)")
     subprocess.run(  # noqa: S603 (Mesh's own composer)
-        [node[0], node[1] + "mesh-compose", "-o", str(supergraph)],
+        [node, str(tools / "mesh-compose"), "-o", str(supergraph)],
         cwd=folder,
         env={**os.environ, "SANDBOX_URL": upstream},
         check=True,
         capture_output=True,
     )
-    command = [
-        node[0],
-        node[1] + "hive-gateway",
-        "supergraph",
-        str(supergraph),
-        "--host",
-        "127.0.0.1",
-    ]
+    command = [node, str(tools / "hive-gateway"), "supergraph", str(supergraph)]
     query = (Path(folder) / "queries" / "mesh" / "bookings-page.graphql").read_text()
     return Server(
         "mesh",
-        *start(command, cwd=folder),
+        *serving([*command, "--host", "127.0.0.1"], "/graphql"),
         post(query),
         lambda a: a["data"]["CareHQ_listBookings"]["items"],
     )
